@@ -1,0 +1,26 @@
+#pragma once
+/// @file tessera/json/parse.hpp
+/// @brief Parse JSON text with limits on size and nesting depth; errors carry the byte offset.
+
+#include <tessera/result.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <string_view>
+
+namespace tessera::json {
+
+/// Limits applied while parsing untrusted input.
+struct ParseLimits {
+    std::size_t max_bytes = 1 << 20;  ///< Longest accepted text, in bytes. Default 1 MiB.
+    std::size_t max_depth = 64;       ///< Deepest accepted nesting of arrays/objects. Default 64.
+};
+
+/// Parses `text` as one JSON value (RFC 8259; no comments, no trailing commas, UTF-8 checked).
+/// Errors: `too_large` if `text` exceeds `max_bytes` or nesting exceeds `max_depth`;
+/// `invalid` for malformed text. Both carry `details.offset` (byte offset of the problem)
+/// and, for `invalid`, `details.line`/`details.column` (1-based).
+Result<boost::json::value> parse(std::string_view text, const ParseLimits& limits = {});
+
+}  // namespace tessera::json

@@ -1,0 +1,44 @@
+#pragma once
+/// @file tessera/json/pointer.hpp
+/// @brief JSON Pointer (RFC 6901): parse, escape, get, set, remove.
+
+#include <tessera/result.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::json {
+
+/// Splits `pointer` into unescaped reference tokens ("" → {}, "/a~1b/0" → {"a/b", "0"}).
+/// Errors: `invalid` if `pointer` is neither empty nor starts with '/', or has a bad '~' escape.
+Result<std::vector<std::string>> parse_pointer(std::string_view pointer);
+
+/// Escapes one reference token ('~' → "~0", '/' → "~1").
+std::string escape_token(std::string_view token);
+
+/// `base` + "/" + escape_token(token).
+std::string append_token(std::string_view base, std::string_view token);
+/// `base` + "/" + index.
+std::string append_index(std::string_view base, std::size_t index);
+
+/// Finds the value at `pointer` in `document`. Returns nullptr if the pointer is well-formed but
+/// names nothing (missing member, index out of range, "-", or a non-numeric / leading-zero array
+/// index). Errors: `invalid` for a malformed pointer.
+Result<const boost::json::value*> find(const boost::json::value& document, std::string_view pointer);
+Result<boost::json::value*> find(boost::json::value& document, std::string_view pointer);
+
+/// Sets the value at `pointer`, RFC 6902 "add" semantics: the parent must exist; an object member
+/// is added or replaced; an array index inserts before it ("-" or size appends); the empty pointer
+/// replaces the whole document. Errors: `invalid` (malformed pointer), `not_found` (parent missing,
+/// index out of range, or parent is a scalar). On error `document` is unchanged.
+Result<void> set(boost::json::value& document, std::string_view pointer, boost::json::value value);
+
+/// Removes and returns the value at `pointer` (array elements shift down).
+/// Errors: `invalid` (malformed or empty pointer), `not_found` (nothing there). On error
+/// `document` is unchanged.
+Result<boost::json::value> remove(boost::json::value& document, std::string_view pointer);
+
+}  // namespace tessera::json
