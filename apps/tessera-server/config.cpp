@@ -1,0 +1,170 @@
+#include "config.hpp"
+
+#include <tessera/version.hpp>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace tessera::server {
+namespace {
+
+// One option: flag name (without "--"), environment variable, default shown in --help, help text,
+// and how to apply a value to the config (false: the value is malformed).
+struct Option {
+    std::string_view name;
+    std::string_view env;
+    std::string_view default_text;
+    std::string_view help;
+    std::function<bool(Config&, std::string_view)> apply;
+};
+
+template <class Int>
+bool parse_int(std::string_view text, Int& out) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc{} && end == text.data() + text.size();
+}
+
+bool parse_seconds(std::string_view text, std::chrono::seconds& out) {
+    long long value = 0;
+    if (text.ends_with('s')) text.remove_suffix(1);
+    if (!parse_int(text, value) || value < 0) return false;
+    out = std::chrono::seconds(value);
+    return true;
+}
+
+bool parse_listen(Config& config, std::string_view text) {
+    // HOST:PORT, or [IPv6]:PORT.
+    std::string_view host;
+    std::string_view port;
+    if (text.starts_with('[')) {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return false;
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) return false;
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    unsigned short number = 0;
+    if (host.empty() || !parse_int(port, number)) return false;
+    config.listen_host = std::string(host);
+    config.listen_port = number;
+    return true;
+}
+
+const std::vector<Option>& options() {
+    static const std::vector<Option> table{
+        {"listen", "TESSERA_LISTEN", "127.0.0.1:8080", "address to listen on, HOST:PORT or [IPv6]:PORT (port 0: any free port)",
+         parse_listen},
+        {"store", "TESSERA_STORE", "sqlite:./var/tessera.db", "document store: sqlite:PATH | memory: | redis://HOST:PORT/DB",
+         [](Config& c, std::string_view v) { c.store = std::string(v); return !v.empty(); }},
+        {"schemas", "TESSERA_SCHEMAS", "./schemas", "directory of JSON Schema files (*.json) defining the collections",
+         [](Config& c, std::string_view v) { c.schemas = std::string(v); return !v.empty(); }},
+        {"threads", "TESSERA_THREADS", "0 (one per core)", "I/O threads",
+         [](Config& c, std::string_view v) { return parse_int(v, c.threads); }},
+        {"body-limit", "TESSERA_BODY_LIMIT", "1048576", "largest request body in bytes (larger: 413)",
+         [](Config& c, std::string_view v) { return parse_int(v, c.body_limit) && c.body_limit > 0; }},
+        {"header-limit", "TESSERA_HEADER_LIMIT", "16384", "largest request header block in bytes (larger: 431)",
+         [](Config& c, std::string_view v) { return parse_int(v, c.header_limit) && c.header_limit > 0; }},
+        {"header-timeout", "TESSERA_HEADER_TIMEOUT", "10s", "time allowed to receive a request's header and body",
+         [](Config& c, std::string_view v) { return parse_seconds(v, c.header_timeout); }},
+        {"idle-timeout", "TESSERA_IDLE_TIMEOUT", "60s", "keep-alive connections idle this long are closed",
+         [](Config& c, std::string_view v) { return parse_seconds(v, c.idle_timeout); }},
+        {"drain-timeout", "TESSERA_DRAIN_TIMEOUT", "30s", "on SIGTERM/SIGINT, time to finish in-flight requests",
+         [](Config& c, std::string_view v) { return parse_seconds(v, c.drain_timeout); }},
+        {"access-log", "TESSERA_ACCESS_LOG", "- (stdout)", "JSON-lines access log: -, off, or a file path",
+         [](Config& c, std::string_view v) { c.access_log = std::string(v); return !v.empty(); }},
+        {"log-level", "TESSERA_LOG_LEVEL", "info", "debug | info | warn | error (JSON lines on stderr)",
+         [](Config& c, std::string_view v) {
+             for (auto level : {log::Level::debug, log::Level::info, log::Level::warn, log::Level::error}) {
+                 if (v == log::to_string(level)) {
+                     c.log_level = level;
+                     return true;
+                 }
+             }
+             return false;
+         }},
+        {"ready-file", "TESSERA_READY_FILE", "(none)", "write the bound HOST:PORT to this file once listening",
+         [](Config& c, std::string_view v) { c.ready_file = std::string(v); return true; }},
+    };
+    return table;
+}
+
+void print_help() {
+    std::printf(
+        "Usage: tessera-server [OPTIONS]\n\n"
+        "Serves the collections defined by JSON Schemas over HTTP/1.1: CRUD, merge and JSON patch,\n"
+        "ETags and conditional requests, /healthz, /readyz, /metrics, /openapi.json.\n"
+        "Each option can also be set by its environment variable; a flag wins over the environment.\n\n"
+        "Options:\n");
+    for (const auto& option : options()) {
+        std::printf("  --%-16.*s %.*s\n  %-18s [env %.*s, default %.*s]\n", static_cast<int>(option.name.size()),
+                    option.name.data(), static_cast<int>(option.help.size()), option.help.data(), "",
+                    static_cast<int>(option.env.size()), option.env.data(),
+                    static_cast<int>(option.default_text.size()), option.default_text.data());
+    }
+    std::printf("  --help             print this help and exit\n  --version          print the version and exit\n\n"
+                "Signals: SIGTERM or SIGINT stop accepting, finish in-flight requests, then exit 0.\n");
+}
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "tessera-server: %s\nTry 'tessera-server --help'.\n", message.c_str());
+    return 2;
+}
+
+}  // namespace
+
+Invocation parse_command_line(int argc, char** argv) {
+    Config config;
+    for (const auto& option : options()) {
+        if (const char* value = std::getenv(std::string(option.env).c_str()); value != nullptr) {
+            if (!option.apply(config, value)) {
+                return {std::nullopt, usage_error("invalid value '" + std::string(value) + "' in " + std::string(option.env))};
+            }
+        }
+    }
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            print_help();
+            return {std::nullopt, 0};
+        }
+        if (arg == "--version") {
+            std::printf("tessera-server %.*s\n", static_cast<int>(tessera::version().size()), tessera::version().data());
+            return {std::nullopt, 0};
+        }
+        if (!arg.starts_with("--")) return {std::nullopt, usage_error("unexpected argument '" + std::string(arg) + "'")};
+        arg.remove_prefix(2);
+        std::string_view value;
+        bool has_value = false;
+        if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+            has_value = true;
+        }
+        const Option* match = nullptr;
+        for (const auto& option : options()) {
+            if (option.name == arg) match = &option;
+        }
+        if (match == nullptr) return {std::nullopt, usage_error("unknown option '--" + std::string(arg) + "'")};
+        if (!has_value) {
+            if (i + 1 >= argc) return {std::nullopt, usage_error("option '--" + std::string(arg) + "' needs a value")};
+            value = argv[++i];
+        }
+        if (!match->apply(config, value)) {
+            return {std::nullopt,
+                    usage_error("invalid value '" + std::string(value) + "' for '--" + std::string(arg) + "'")};
+        }
+    }
+    if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
+    return {config, 0};
+}
+
+}  // namespace tessera::server

@@ -1,0 +1,40 @@
+#pragma once
+// tessera-server configuration: command-line flags, each with a TESSERA_* environment twin.
+
+#include <tessera/log.hpp>
+#include <tessera/result.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace tessera::server {
+
+struct Config {
+    std::string listen_host = "127.0.0.1";
+    unsigned short listen_port = 8080;
+    std::string store = "sqlite:./var/tessera.db";
+    std::string schemas = "./schemas";
+    unsigned threads = 0;  // 0: one per core
+    std::size_t body_limit = 1 << 20;
+    std::size_t header_limit = 16 << 10;
+    std::chrono::seconds header_timeout{10};
+    std::chrono::seconds idle_timeout{60};
+    std::chrono::seconds drain_timeout{30};
+    std::string access_log = "-";  // "-" stdout, "off", or a file path
+    log::Level log_level = log::Level::info;
+    std::string ready_file;  // written with "host:port" once listening ("" = none)
+};
+
+/// What the command line asked for.
+struct Invocation {
+    std::optional<Config> config;  // empty when help or version was printed
+    int exit_code = 0;
+};
+
+/// Parses flags (`--name value` or `--name=value`) over TESSERA_* environment variables over
+/// defaults. Prints --help / --version to stdout, and usage errors (naming the flag) to stderr.
+Invocation parse_command_line(int argc, char** argv);
+
+}  // namespace tessera::server

@@ -1,0 +1,122 @@
+// tessera-server: wiring only — configuration, logging, the engine, the REST Api, the listener,
+// signals and graceful drain. Everything else lives in the library.
+
+#include "access_log.hpp"
+#include "config.hpp"
+#include "listener.hpp"
+
+#include <tessera/log.hpp>
+#include <tessera/model/engine.hpp>
+#include <tessera/rest/api.hpp>
+#include <tessera/version.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace tessera;
+
+int fail(std::string_view what, const Error& error) {
+    log::error("server", what, {{"error", error.to_json()}});
+    std::fprintf(stderr, "tessera-server: %.*s: %s\n", static_cast<int>(what.size()), what.data(), error.to_string().c_str());
+    return 2;
+}
+
+int serve(const server::Config& config) {
+    log::set_sink(log::make_json_lines_stderr_sink(), config.log_level);
+
+    std::string access_error;
+    auto access_log = server::AccessLog::open(config.access_log, access_error);
+    if (!access_log) return fail("access log", Error(ErrorCode::invalid, access_error));
+
+    model::EngineConfig engine_config;
+    engine_config.schemas = config.schemas;
+    engine_config.store_url = config.store;
+    engine_config.limits.max_bytes = config.body_limit;
+    auto engine = model::Engine::open(engine_config);
+    if (!engine) return fail("cannot start the engine", engine.error());
+
+    rest::ApiOptions api_options;
+    api_options.limits = engine_config.limits;
+    rest::Api api(*engine, api_options);
+
+    boost::asio::io_context io(static_cast<int>(config.threads));
+    auto listener = std::make_shared<server::Listener>(io, config, api, *access_log);
+    auto endpoint = listener->open();
+    if (!endpoint) return fail("cannot listen", endpoint.error());
+    const std::string bound = endpoint->address().to_string() + ":" + std::to_string(endpoint->port());
+    listener->run();
+
+    if (!config.ready_file.empty()) {
+        std::ofstream(config.ready_file) << bound << '\n';
+    }
+    log::info("server", "listening", {{"address", bound}, {"threads", config.threads}, {"store", engine->store().backend()},
+                                      {"collections", engine->collections().size()}, {"version", tessera::version()}});
+
+    // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, exit when the last connection
+    // closes or the drain timeout ends. A second signal stops at once.
+    // Signal handling and the drain deadline share one strand: their objects are not thread-safe.
+    auto control = boost::asio::make_strand(io);
+    boost::asio::signal_set signals(control, SIGINT, SIGTERM);
+    boost::asio::steady_timer drain_deadline(control);
+    bool draining = false;
+    std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (draining) {
+            log::warn("server", "second signal: stopping now", {{"signal", signal}});
+            io.stop();
+            return;
+        }
+        draining = true;
+        log::info("server", "draining", {{"signal", signal}, {"timeout_s", config.drain_timeout.count()}});
+        listener->drain();
+        drain_deadline.expires_after(config.drain_timeout);
+        drain_deadline.async_wait([&](const boost::system::error_code& timer_ec) {
+            if (timer_ec) return;
+            log::warn("server", "drain timeout: closing remaining connections");
+            io.stop();
+        });
+        signals.async_wait(on_signal);
+        // Once every session is gone only the timer and the signal wait keep the loop alive.
+        listener->on_drained([&] {
+            boost::asio::post(control, [&] {
+                drain_deadline.cancel();
+                signals.cancel();
+            });
+        });
+    };
+    signals.async_wait(on_signal);
+
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& thread : threads) thread.join();
+    log::info("server", "stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        auto invocation = server::parse_command_line(argc, argv);
+        if (!invocation.config) return invocation.exit_code;
+        return serve(*invocation.config);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tessera-server: fatal: %s\n", e.what());
+        return 2;
+    } catch (...) {
+        std::fprintf(stderr, "tessera-server: fatal: unknown exception\n");
+        return 2;
+    }
+}

@@ -1,0 +1,62 @@
+#pragma once
+// One HTTP/1.1 connection: reads requests (keep-alive, pipelined requests answered in order),
+// enforces limits and timeouts, hands each request to rest::Api, writes the response.
+
+#include "access_log.hpp"
+#include "config.hpp"
+
+#include <tessera/rest/api.hpp>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/message.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace tessera::server {
+
+class Listener;
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(boost::asio::ip::tcp::socket socket,
+            const Config& config,
+            rest::Api& api,
+            AccessLog& access_log,
+            std::shared_ptr<Listener> listener);
+    ~Session();
+
+    void start();
+    /// Closes the connection if it is between requests; otherwise it closes after the response.
+    void drain();
+
+private:
+    using Request = boost::beast::http::request<boost::beast::http::string_body>;
+    using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+    void wait_for_request();
+    void read_header();
+    void read_body();
+    void answer();
+    void reply_and_close(int status, std::string_view detail);
+    void write(Response response, bool close_after);
+    void close();
+
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+    const Config& config_;
+    rest::Api& api_;
+    AccessLog& access_log_;
+    std::shared_ptr<Listener> listener_;
+    std::string remote_;
+    bool idle_ = false;  // waiting for the first byte of a request
+    bool first_request_ = true;
+    std::chrono::steady_clock::time_point started_{};
+    std::shared_ptr<Response> in_flight_;
+};
+
+}  // namespace tessera::server

@@ -1,0 +1,397 @@
+#include <tessera/rest/api.hpp>
+
+#include <tessera/log.hpp>
+#include <tessera/rest/problem.hpp>
+
+#include "rest/metrics.hpp"
+#include "rest/openapi.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/rfc/pchars.hpp>
+
+#include <charconv>
+#include <chrono>
+
+namespace tessera::rest {
+namespace {
+
+using boost::json::value;
+
+// One collection prefix ("/api/plans", or an alias like "/guid"), split into decoded segments.
+struct Mount {
+    std::vector<std::string> segments;
+    std::string prefix;
+    model::Collection* collection = nullptr;
+};
+
+// What a request path resolved to.
+struct Route {
+    enum class Kind { none, health, ready, metrics, openapi, collection, item } kind = Kind::none;
+    const Mount* mount = nullptr;
+    std::string id;           // item routes: the decoded id
+    std::string label = "unmatched";  // route template for metrics
+};
+
+constexpr std::string_view kCollectionAllow = "GET, HEAD, POST, OPTIONS";
+constexpr std::string_view kItemAllow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+constexpr std::string_view kAcceptPatch = "application/merge-patch+json, application/json-patch+json";
+
+std::string media_type(const Request& request) {
+    auto type = request.headers.get("Content-Type").value_or("");
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+    std::string out(type);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+Response json_response(int status, std::string body) {
+    Response response;
+    response.status = status;
+    response.headers.set("Content-Type", "application/json");
+    response.body = std::move(body);
+    return response;
+}
+
+Response resource_response(int status, model::Resource& resource) {
+    Response response = json_response(status, std::move(resource.text));
+    response.headers.set("ETag", resource.etag.to_header());
+    return response;
+}
+
+Response no_content(int status) {
+    Response response;
+    response.status = status;
+    return response;
+}
+
+Response method_not_allowed(std::string_view allow, std::string_view method) {
+    Response response = make_problem(405, "method " + std::string(method) + " is not allowed here");
+    response.headers.set("Allow", std::string(allow));
+    return response;
+}
+
+std::string encode_segment(std::string_view segment) {
+    return boost::urls::encode(segment, boost::urls::pchars);
+}
+
+}  // namespace
+
+struct Api::Impl {
+    Impl(model::Engine& e, ApiOptions o) : engine(e), options(std::move(o)), openapi(make_openapi(e)) {
+        for (auto* collection : engine.collections()) {
+            if (collection->annotations().expose) add_mount("/api/" + collection->name(), collection);
+            for (const auto& alias : collection->annotations().routes) add_mount(alias, collection);
+        }
+        // Longest prefix first, so "/api/plans/x" never matches a shorter alias.
+        std::sort(mounts.begin(), mounts.end(),
+                  [](const Mount& a, const Mount& b) { return a.segments.size() > b.segments.size(); });
+    }
+
+    void add_mount(const std::string& prefix, model::Collection* collection) {
+        Mount mount;
+        std::string_view rest = prefix;
+        while (!rest.empty()) {
+            if (rest.front() == '/') {
+                rest.remove_prefix(1);
+                continue;
+            }
+            const auto slash = rest.find('/');
+            mount.segments.emplace_back(rest.substr(0, slash));
+            rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+        }
+        mount.prefix = "/";
+        for (std::size_t i = 0; i < mount.segments.size(); ++i) {
+            mount.prefix += (i ? "/" : "") + mount.segments[i];
+        }
+        mount.collection = collection;
+        mounts.push_back(std::move(mount));
+    }
+
+    Route resolve(const std::vector<std::string>& segments) const {
+        Route route;
+        if (segments.size() == 1) {
+            if (segments[0] == "healthz") return {Route::Kind::health, nullptr, {}, "/healthz"};
+            if (segments[0] == "readyz") return {Route::Kind::ready, nullptr, {}, "/readyz"};
+            if (segments[0] == "metrics") return {Route::Kind::metrics, nullptr, {}, "/metrics"};
+            if (segments[0] == "openapi.json") return {Route::Kind::openapi, nullptr, {}, "/openapi.json"};
+        }
+        for (const auto& mount : mounts) {
+            if (segments.size() < mount.segments.size() ||
+                !std::equal(mount.segments.begin(), mount.segments.end(), segments.begin())) {
+                continue;
+            }
+            const std::size_t extra = segments.size() - mount.segments.size();
+            if (extra == 0) return {Route::Kind::collection, &mount, {}, mount.prefix + "/"};
+            if (extra == 1) return {Route::Kind::item, &mount, segments.back(), mount.prefix + "/{id}"};
+        }
+        return route;
+    }
+
+    Response dispatch(const Request& request, Route& route) {
+        auto target = boost::urls::parse_origin_form(request.target);
+        if (!target) return make_problem(400, "malformed request target");
+        std::vector<std::string> segments;
+        for (auto segment : target->segments()) segments.push_back(std::string(segment));
+        // "/api/plans/" and "/api/plans" are the same resource: drop the empty last segment.
+        if (!segments.empty() && segments.back().empty()) segments.pop_back();
+        route = resolve(segments);
+
+        const std::string& method = request.method;
+        switch (route.kind) {
+            case Route::Kind::health:
+                return method == "GET" || method == "HEAD" ? json_response(200, R"({"status":"ok"})")
+                                                            : method_not_allowed("GET, HEAD", method);
+            case Route::Kind::ready: {
+                if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method);
+                auto ready = engine.ready();
+                if (!ready) return failure(ready.error(), request);
+                return json_response(200, R"({"status":"ready"})");
+            }
+            case Route::Kind::metrics: {
+                if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method);
+                Response response;
+                response.headers.set("Content-Type", "text/plain; version=0.0.4");
+                response.body = metrics.render();
+                return response;
+            }
+            case Route::Kind::openapi:
+                return method == "GET" || method == "HEAD" ? json_response(200, openapi)
+                                                            : method_not_allowed("GET, HEAD", method);
+            case Route::Kind::collection: return collection_route(request, *target, route);
+            case Route::Kind::item: return item_route(request, route);
+            case Route::Kind::none: break;
+        }
+        return make_problem(Error(ErrorCode::not_found, "no route for " + std::string(target->path())));
+    }
+
+    Response collection_route(const Request& request, const boost::urls::url_view& target, const Route& route) {
+        auto& collection = *route.mount->collection;
+        const std::string& method = request.method;
+        if (method == "GET" || method == "HEAD") return list(request, target, route);
+        if (method == "POST") return create(request, route, "");
+        if (method == "OPTIONS") {
+            Response response = no_content(204);
+            response.headers.set("Allow", std::string(kCollectionAllow));
+            return response;
+        }
+        (void)collection;
+        return method_not_allowed(kCollectionAllow, method);
+    }
+
+    Response item_route(const Request& request, const Route& route) {
+        auto& collection = *route.mount->collection;
+        const std::string& method = request.method;
+        const std::string& id = route.id;
+        if (method == "OPTIONS") {
+            Response response = no_content(204);
+            response.headers.set("Allow", std::string(kItemAllow));
+            response.headers.set("Accept-Patch", std::string(kAcceptPatch));
+            return response;
+        }
+        if (method == "POST") return create(request, route, id);
+
+        auto preconditions = parse_preconditions(request);
+        if (!preconditions) return failure(preconditions.error(), request);
+
+        if (method == "GET" || method == "HEAD") {
+            auto resource = collection.get(id, *preconditions);
+            if (!resource) return failure(resource.error(), request);
+            if (resource->not_modified) {
+                // RFC 9110 §15.4.5: 304 carries the ETag but no content.
+                Response response = no_content(304);
+                response.headers.set("ETag", resource->etag.to_header());
+                return response;
+            }
+            return resource_response(200, *resource);
+        }
+        if (method != "PUT" && method != "PATCH" && method != "DELETE") {
+            return method_not_allowed(kItemAllow, method);
+        }
+        if (collection.annotations().require_if_match && !preconditions->if_match) {
+            return failure(Error(ErrorCode::precondition_required,
+                                 collection.name() + " requires If-Match on " + method + " (RFC 6585 §3)",
+                                 {{"header", "If-Match"}}),
+                           request);
+        }
+        model::WriteOptions write_options{*preconditions, idempotency_key(request, method)};
+
+        if (method == "DELETE") {
+            auto removed = collection.remove(id, write_options);
+            if (!removed) return failure(removed.error(), request);
+            return no_content(204);
+        }
+        if (method == "PUT") {
+            if (auto type = media_type(request); type != "application/json") return unsupported(type, "application/json");
+            auto body = parse_body(request);
+            if (!body) return failure(body.error(), request);
+            auto resource = collection.replace(id, std::move(*body), write_options);
+            if (!resource) return failure(resource.error(), request);
+            return written(*resource, route, request);
+        }
+        // PATCH: RFC 7386 merge patch (also for plain application/json), or RFC 6902 JSON Patch.
+        const std::string type = media_type(request);
+        const bool merge = type == "application/merge-patch+json" || type == "application/json";
+        if (!merge && type != "application/json-patch+json") {
+            Response response = unsupported(type, std::string(kAcceptPatch));
+            response.headers.set("Accept-Patch", std::string(kAcceptPatch));  // RFC 5789 §3.1
+            return response;
+        }
+        auto patch = parse_body(request);
+        if (!patch) return failure(patch.error(), request);
+        auto resource = merge ? collection.merge_patch(id, *patch, write_options)
+                              : collection.json_patch(id, *patch, write_options);
+        if (!resource) return failure(resource.error(), request);
+        return written(*resource, route, request);
+    }
+
+    Response create(const Request& request, const Route& route, std::string_view url_id) {
+        auto& collection = *route.mount->collection;
+        if (auto type = media_type(request); type != "application/json") return unsupported(type, "application/json");
+        auto preconditions = parse_preconditions(request);
+        if (!preconditions) return failure(preconditions.error(), request);
+        auto body = parse_body(request);
+        if (!body) return failure(body.error(), request);
+        model::WriteOptions write_options{*preconditions, idempotency_key(request, "POST")};
+        auto resource = collection.create(std::move(*body), url_id, write_options);
+        if (!resource) return failure(resource.error(), request);
+        return written(*resource, route, request);
+    }
+
+    Response written(model::Resource& resource, const Route& route, const Request& request) {
+        const bool created = resource.created;
+        const std::string location = route.mount->prefix + "/" + encode_segment(resource.id);
+        const bool replayed = resource.replayed;
+        Response response = resource_response(created ? 201 : 200, resource);
+        if (created) response.headers.set("Location", location);
+        if (replayed) response.headers.set("Idempotent-Replayed", "true");
+        (void)request;
+        return response;
+    }
+
+    Response list(const Request& request, const boost::urls::url_view& target, const Route& route) {
+        std::size_t limit = options.default_page_size;
+        std::string cursor;
+        for (auto param : target.params()) {
+            if (param.key == "limit") {
+                std::size_t parsed = 0;
+                const auto& v = param.value;
+                auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
+                if (ec != std::errc{} || end != v.data() + v.size() || parsed == 0 || parsed > options.max_page_size) {
+                    return failure(Error(ErrorCode::invalid,
+                                         "limit must be an integer from 1 to " + std::to_string(options.max_page_size),
+                                         {{"kind", "syntax"}, {"parameter", "limit"}}),
+                                   request);
+                }
+                limit = parsed;
+            } else if (param.key == "cursor") {
+                cursor = param.value;
+            }
+        }
+        auto page = route.mount->collection->list(cursor, limit);
+        if (!page) {
+            if (page.error().code() == ErrorCode::invalid) page.error().details()["kind"] = "syntax";
+            return failure(page.error(), request);
+        }
+        std::string body = "[";
+        for (std::size_t i = 0; i < page->items.size(); ++i) {
+            if (i) body += ',';
+            body += page->items[i].text;
+        }
+        body += ']';
+        Response response = json_response(200, std::move(body));
+        if (!page->next_cursor.empty()) {
+            response.headers.set("Link", "<" + route.mount->prefix + "/?limit=" + std::to_string(limit) + "&cursor=" +
+                                             boost::urls::encode(page->next_cursor, boost::urls::pchars) +
+                                             ">; rel=\"next\"");
+        }
+        return response;
+    }
+
+    Result<model::Preconditions> parse_preconditions(const Request& request) const {
+        model::Preconditions out;
+        if (auto field = request.headers.combined("If-Match")) {
+            auto set = model::EtagSet::parse(*field);
+            if (!set) return std::move(set).error();
+            out.if_match = std::move(*set);
+        }
+        if (auto field = request.headers.combined("If-None-Match")) {
+            auto set = model::EtagSet::parse(*field);
+            if (!set) return std::move(set).error();
+            out.if_none_match = std::move(*set);
+        }
+        return out;
+    }
+
+    // Idempotency keys are scoped by method and target, so one key cannot replay another route.
+    static std::string idempotency_key(const Request& request, std::string_view method) {
+        auto key = request.headers.get("Idempotency-Key");
+        if (!key || key->empty() || (method != "POST" && method != "PATCH")) return {};
+        return std::string(method) + " " + request.target + "|" + std::string(*key);
+    }
+
+    Result<value> parse_body(const Request& request) const {
+        auto body = json::parse(request.body, options.limits);
+        if (!body && body.error().code() == ErrorCode::invalid) body.error().details()["kind"] = "syntax";
+        return body;
+    }
+
+    static Response unsupported(std::string_view type, const std::string& expected) {
+        return make_problem(Error(ErrorCode::unsupported_media_type,
+                                  "Content-Type '" + std::string(type) + "' is not accepted here; use " + expected));
+    }
+
+    Response failure(const Error& error, const Request& request) {
+        const auto code = error.code();
+        if (code == ErrorCode::unavailable || code == ErrorCode::timeout || code == ErrorCode::internal) {
+            metrics.store_error(to_string(code));
+            log::warn("rest", error.message(), {{"error", error.to_json()}, {"target", request.target}});
+        }
+        auto target = request.target.substr(0, request.target.find('?'));
+        return make_problem(error, target);
+    }
+
+    model::Engine& engine;
+    ApiOptions options;
+    std::string openapi;
+    std::vector<Mount> mounts;
+    Metrics metrics;
+};
+
+Api::Api(model::Engine& engine, ApiOptions options) : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
+Api::Api(Api&&) noexcept = default;
+Api& Api::operator=(Api&&) noexcept = default;
+Api::~Api() = default;
+
+const std::string& Api::openapi() const noexcept { return impl_->openapi; }
+
+Response Api::handle(const Request& request) noexcept {
+    const auto start = std::chrono::steady_clock::now();
+    Route route;
+    Response response;
+    try {
+        response = impl_->dispatch(request, route);
+    } catch (const std::exception& e) {
+        log::error("rest", "unhandled exception", {{"what", e.what()}, {"target", request.target}});
+        response = make_problem(Error(ErrorCode::internal, "internal error"));
+    } catch (...) {
+        response = make_problem(Error(ErrorCode::internal, "internal error"));
+    }
+    if (request.method == "HEAD") {
+        // Same headers as GET, no content (RFC 9110 §9.3.2).
+        response.headers.set("Content-Length", std::to_string(response.body.size()));
+        response.body.clear();
+    }
+    try {
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        impl_->metrics.observe(route.label, request.method, response.status, seconds);
+    } catch (...) {
+        // Metrics must never turn an answer into a failure.
+    }
+    return response;
+}
+
+}  // namespace tessera::rest

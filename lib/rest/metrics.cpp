@@ -1,0 +1,59 @@
+#include "rest/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace tessera::rest {
+
+void Metrics::observe(std::string_view route, std::string_view method, int status, double seconds) {
+    std::lock_guard lock(mutex_);
+    auto key = std::make_tuple(std::string(route), std::string(method), status);
+    ++requests_[std::move(key)];
+    auto it = latency_.find(route);
+    if (it == latency_.end()) it = latency_.emplace(std::string(route), Histogram{}).first;
+    auto& h = it->second;
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+        if (seconds <= kBuckets[i]) ++h.buckets[i];
+    }
+    ++h.count;
+    h.sum += seconds;
+}
+
+void Metrics::store_error(std::string_view code) {
+    std::lock_guard lock(mutex_);
+    auto it = store_errors_.find(code);
+    if (it == store_errors_.end()) it = store_errors_.emplace(std::string(code), 0).first;
+    ++it->second;
+}
+
+std::string Metrics::render() const {
+    std::lock_guard lock(mutex_);
+    std::string out;
+    out += "# HELP tessera_http_requests_total HTTP requests answered, by route template, method and status.\n";
+    out += "# TYPE tessera_http_requests_total counter\n";
+    for (const auto& [key, count] : requests_) {
+        const auto& [route, method, status] = key;
+        out += fmt::format("tessera_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n", route,
+                           method, status, count);
+    }
+    out += "# HELP tessera_http_request_duration_seconds Time to answer a request, by route template.\n";
+    out += "# TYPE tessera_http_request_duration_seconds histogram\n";
+    for (const auto& [route, h] : latency_) {
+        for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+            out += fmt::format("tessera_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", route,
+                               kBuckets[i], h.buckets[i]);
+        }
+        out += fmt::format("tessera_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", route,
+                           h.count);
+        out += fmt::format("tessera_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route, h.sum);
+        out += fmt::format("tessera_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route, h.count);
+    }
+    out += "# HELP tessera_store_errors_total Store failures seen while answering requests, by error code.\n";
+    out += "# TYPE tessera_store_errors_total counter\n";
+    if (store_errors_.empty()) out += "tessera_store_errors_total{code=\"unavailable\"} 0\n";
+    for (const auto& [code, count] : store_errors_) {
+        out += fmt::format("tessera_store_errors_total{{code=\"{}\"}} {}\n", code, count);
+    }
+    return out;
+}
+
+}  // namespace tessera::rest

@@ -1,0 +1,38 @@
+#pragma once
+// Private: request counters and latency histograms, rendered as Prometheus text (format 0.0.4).
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+namespace tessera::rest {
+
+class Metrics {
+public:
+    /// Records one answered request. `route` is the route template ("/api/plans/{id}"), never the
+    /// raw path, so the label set stays bounded.
+    void observe(std::string_view route, std::string_view method, int status, double seconds);
+    /// Counts a failure of the store seen while answering (unavailable, timeout, internal).
+    void store_error(std::string_view code);
+    /// The exposition text.
+    std::string render() const;
+
+private:
+    static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                     0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+    struct Histogram {
+        std::array<std::uint64_t, kBuckets.size()> buckets{};
+        std::uint64_t count = 0;
+        double sum = 0;
+    };
+    mutable std::mutex mutex_;
+    std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests_;
+    std::map<std::string, Histogram, std::less<>> latency_;
+    std::map<std::string, std::uint64_t, std::less<>> store_errors_;
+};
+
+}  // namespace tessera::rest

@@ -1,0 +1,160 @@
+#include "rest/openapi.hpp"
+
+#include <tessera/version.hpp>
+
+#include <boost/json/serialize.hpp>
+
+namespace tessera::rest {
+namespace {
+
+using boost::json::array;
+using boost::json::object;
+using boost::json::value;
+
+// "service.json#/definitions/x" → "#/components/schemas/service/definitions/x"; "#/x" stays inside
+// the schema it came from (`self`).
+std::string rewrite_ref(std::string_view ref, std::string_view self) {
+    const auto hash = ref.find('#');
+    std::string_view file = ref.substr(0, hash);
+    std::string_view fragment = hash == std::string_view::npos ? std::string_view() : ref.substr(hash + 1);
+    std::string target(self);
+    if (!file.empty()) {
+        const auto slash = file.find_last_of('/');
+        if (slash != std::string_view::npos) file = file.substr(slash + 1);
+        if (file.ends_with(".json")) file.remove_suffix(5);
+        target = std::string(file);
+    }
+    return "#/components/schemas/" + target + std::string(fragment);
+}
+
+value to_component(const value& schema, std::string_view self) {
+    if (schema.is_array()) {
+        array out;
+        for (const auto& item : schema.as_array()) out.push_back(to_component(item, self));
+        return out;
+    }
+    if (!schema.is_object()) return schema;
+    object out;
+    for (const auto& [key, member] : schema.as_object()) {
+        if (key == "$schema" || key == "$id" || key == "x-tessera") continue;
+        if (key == "$ref" && member.is_string()) {
+            out[key] = rewrite_ref(member.as_string(), self);
+        } else {
+            out[key] = to_component(member, self);
+        }
+    }
+    return out;
+}
+
+object problem_response(std::string_view description) {
+    return {{"description", description},
+            {"content", {{"application/problem+json", {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};
+}
+
+object document_response(std::string_view description, const std::string& schema_ref) {
+    return {{"description", description},
+            {"headers", {{"ETag", {{"schema", {{"type", "string"}}}}}}},
+            {"content", {{"application/json", {{"schema", {{"$ref", schema_ref}}}}}}}};
+}
+
+object json_body(const std::string& schema_ref, std::initializer_list<std::string_view> media_types) {
+    object content;
+    for (auto media : media_types) content[media] = {{"schema", {{"$ref", schema_ref}}}};
+    return {{"required", true}, {"content", std::move(content)}};
+}
+
+void add_collection_paths(object& paths, const model::Collection& collection, const std::string& prefix) {
+    const std::string& name = collection.name();
+    const std::string ref = "#/components/schemas/" + collection.schema().name();
+    const array tags{value(name)};
+    const object id_parameter{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}};
+
+    object list_op{{"tags", tags},
+                   {"summary", "List " + name},
+                   {"parameters", array{object{{"name", "limit"}, {"in", "query"}, {"schema", {{"type", "integer"}}}},
+                                        object{{"name", "cursor"}, {"in", "query"}, {"schema", {{"type", "string"}}}}}},
+                   {"responses",
+                    {{"200", {{"description", "A page of documents; Link rel=\"next\" points to the next page"},
+                              {"content", {{"application/json", {{"schema", {{"type", "array"}, {"items", {{"$ref", ref}}}}}}}}}}},
+                     {"400", problem_response("Bad query")}}}};
+    object create_op{{"tags", tags},
+                     {"summary", "Create a " + name + " document"},
+                     {"requestBody", json_body(ref, {"application/json"})},
+                     {"responses",
+                      {{"201", document_response("Created; Location names the new document", ref)},
+                       {"400", problem_response("Malformed JSON")},
+                       {"409", problem_response("The id exists")},
+                       {"413", problem_response("Body too large")},
+                       {"415", problem_response("Not application/json")},
+                       {"422", problem_response("Schema violations, with a JSON Pointer each")}}}};
+    paths[prefix + "/"] = {{"get", std::move(list_op)}, {"post", std::move(create_op)}};
+
+    const object common_errors{{"404", problem_response("No such document")},
+                               {"412", problem_response("If-Match / If-None-Match failed")},
+                               {"428", problem_response("If-Match is required for this collection")}};
+    auto with_errors = [&](object responses) {
+        for (const auto& [k, v] : common_errors) responses[k] = v;
+        return responses;
+    };
+    object item{
+        {"parameters", array{id_parameter}},
+        {"get", {{"tags", tags}, {"summary", "Read a " + name + " document (If-None-Match → 304)"},
+                 {"responses", with_errors({{"200", document_response("The document", ref)},
+                                            {"304", {{"description", "Not modified"}}}})}}},
+        {"put", {{"tags", tags}, {"summary", "Replace (or create) a " + name + " document"},
+                 {"requestBody", json_body(ref, {"application/json"})},
+                 {"responses", with_errors({{"200", document_response("Replaced", ref)},
+                                            {"201", document_response("Created", ref)},
+                                            {"422", problem_response("Schema violations")}})}}},
+        {"patch", {{"tags", tags}, {"summary", "Merge patch (RFC 7386) or JSON Patch (RFC 6902)"},
+                   {"requestBody", {{"required", true},
+                                    {"content", {{"application/merge-patch+json", {{"schema", {{"type", "object"}}}}},
+                                                 {"application/json-patch+json", {{"schema", {{"type", "array"}}}}}}}}},
+                   {"responses", with_errors({{"200", document_response("Patched", ref)},
+                                              {"409", problem_response("A JSON Patch path or test failed")},
+                                              {"415", problem_response("Unsupported patch type")},
+                                              {"422", problem_response("The patched document violates the schema")}})}}},
+        {"delete", {{"tags", tags}, {"summary", "Delete a " + name + " document"},
+                    {"responses", with_errors({{"204", {{"description", "Deleted"}}}})}}}};
+    paths[prefix + "/{id}"] = std::move(item);
+}
+
+}  // namespace
+
+std::string make_openapi(model::Engine& engine) {
+    object schemas;
+    schemas["Problem"] = {{"type", "object"},
+                          {"description", "RFC 9457 problem details"},
+                          {"properties",
+                           {{"type", {{"type", "string"}}},
+                            {"title", {{"type", "string"}}},
+                            {"status", {{"type", "integer"}}},
+                            {"detail", {{"type", "string"}}},
+                            {"code", {{"type", "string"}}},
+                            {"errors", {{"type", "array"},
+                                        {"items", {{"type", "object"},
+                                                   {"properties", {{"pointer", {{"type", "string"}}},
+                                                                   {"message", {{"type", "string"}}}}}}}}}}}};
+    for (const auto* schema : engine.registry().schemas()) {
+        schemas[schema->name()] = to_component(schema->document(), schema->name());
+    }
+
+    object paths;
+    for (const auto* collection : engine.collections()) {
+        if (collection->annotations().expose) add_collection_paths(paths, *collection, "/api/" + collection->name());
+        for (const auto& alias : collection->annotations().routes) add_collection_paths(paths, *collection, alias);
+    }
+    const object plain_get{{"responses", {{"200", {{"description", "OK"}}}}}};
+    paths["/healthz"] = {{"get", plain_get}};
+    paths["/readyz"] = {{"get", {{"responses", {{"200", {{"description", "Store reachable"}}},
+                                                {"503", problem_response("Store unreachable")}}}}}};
+    paths["/metrics"] = {{"get", plain_get}};
+
+    const object doc{{"openapi", "3.1.0"},
+                     {"info", {{"title", "Tessera"}, {"version", tessera::version()}}},
+                     {"paths", std::move(paths)},
+                     {"components", {{"schemas", std::move(schemas)}}}};
+    return boost::json::serialize(doc);
+}
+
+}  // namespace tessera::rest
