@@ -1,0 +1,194 @@
+// tessera-server as a process: flags, limits, keep-alive and pipelining, request ids, access log,
+// graceful drain on SIGTERM.
+
+#include "support/http_client.hpp"
+#include "support/server_process.hpp"
+
+#include <boost/json/parse.hpp>
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using tessera::test::HttpClient;
+using tessera::test::ServerOptions;
+using tessera::test::ServerProcess;
+
+namespace {
+
+// A plain TCP connection, to send exactly the bytes a test wants (pipelining, slow bodies).
+class RawConnection {
+public:
+    explicit RawConnection(const std::string& base_url) {
+        const auto colon = base_url.rfind(':');
+        const int port = std::stoi(base_url.substr(colon + 1));
+        fd_ = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(static_cast<uint16_t>(port));
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+        REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    }
+    ~RawConnection() { close(fd_); }
+    void send_all(const std::string& bytes) {
+        std::size_t sent = 0;
+        while (sent < bytes.size()) {
+            const auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+            REQUIRE(n > 0);
+            sent += static_cast<std::size_t>(n);
+        }
+    }
+    // Reads until `done(text)` or the peer closes or `timeout_ms` passes.
+    std::string read_until(const std::function<bool(const std::string&)>& done, int timeout_ms = 5000) {
+        std::string text;
+        char buffer[4096];
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+        while (!done(text) && std::chrono::steady_clock::now() < deadline) {
+            pollfd p{fd_, POLLIN, 0};
+            if (poll(&p, 1, 100) <= 0) continue;
+            const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+            if (n <= 0) break;
+            text.append(buffer, static_cast<std::size_t>(n));
+        }
+        return text;
+    }
+    bool closed_by_peer(int timeout_ms = 3000) {
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, timeout_ms) <= 0) return false;
+        char c;
+        return ::recv(fd_, &c, 1, MSG_PEEK) == 0;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+    std::size_t count = 0;
+    for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++count;
+    return count;
+}
+
+int run_binary(const std::string& args, std::string& output) {
+    const std::string command = tessera::test::server_binary().string() + " " + args + " 2>&1";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+    char buffer[512];
+    while (fgets(buffer, sizeof buffer, pipe.get()) != nullptr) output += buffer;
+    const int status = pclose(pipe.release());
+    return WEXITSTATUS(status);
+}
+
+}  // namespace
+
+TEST_SUITE("server") {
+    TEST_CASE("server: --help lists every flag with its environment twin; bad flags exit 2") {
+        std::string help;
+        CHECK(run_binary("--help", help) == 0);
+        for (const char* flag : {"--listen", "--store", "--schemas", "--threads", "--body-limit", "--header-limit",
+                                 "--header-timeout", "--idle-timeout", "--drain-timeout", "--access-log", "TESSERA_LISTEN",
+                                 "127.0.0.1:8080"}) {
+            CAPTURE(flag);
+            CHECK(help.find(flag) != std::string::npos);
+        }
+        std::string error;
+        CHECK(run_binary("--no-such-flag", error) == 2);
+        CHECK(error.find("--no-such-flag") != std::string::npos);
+        std::string bad_value;
+        CHECK(run_binary("--threads many", bad_value) == 2);
+    }
+
+    TEST_CASE("server: a broken schemas directory fails start-up with a message") {
+        ServerOptions options;
+        options.schemas = "/nonexistent/schemas";
+        CHECK_THROWS_WITH_AS(ServerProcess{options}, doctest::Contains("schemas"), std::runtime_error);
+    }
+
+    TEST_CASE("server: healthz, request ids, and one JSON access-log line per request") {
+        ServerProcess server(ServerOptions{});
+        HttpClient client(server.base_url());
+        auto health = client.get("/healthz", {{"X-Request-Id", "trace-123"}});
+        CHECK(health.status == 200);
+        CHECK(health.body == R"({"status":"ok"})");
+        CHECK(health.header("X-Request-Id") == "trace-123");
+        auto generated = client.get("/healthz");
+        CHECK(generated.header("X-Request-Id").size() == 16);
+        server.stop(SIGTERM);
+        const std::string log = server.stdout_text();
+        const auto first_line = log.substr(0, log.find('\n'));
+        auto record = boost::json::parse(first_line).as_object();
+        CHECK(record.at("request_id").as_string() == "trace-123");
+        CHECK(record.at("status").as_int64() == 200);
+        CHECK(record.at("target").as_string() == "/healthz");
+    }
+
+    TEST_CASE("server: body over the limit is 413, header block over the limit is 431") {
+        ServerOptions options;
+        options.extra_args = {"--body-limit", "1000", "--header-limit", "2048"};
+        ServerProcess server(options);
+        HttpClient client(server.base_url());
+        auto large = client.request("POST", "/api/plans/", {}, std::string(2000, ' '));
+        CHECK(large.status == 413);
+        CHECK(large.header("Content-Type") == "application/problem+json");
+        auto big_header = client.get("/healthz", {{"X-Padding", std::string(4000, 'x')}});
+        CHECK(big_header.status == 431);
+        CHECK(client.get("/healthz").status == 200);  // the server is fine afterwards
+    }
+
+    TEST_CASE("server: keep-alive and pipelining answer every request in order on one connection") {
+        ServerProcess server(ServerOptions{});
+        RawConnection connection(server.base_url());
+        std::string pipelined;
+        for (int i = 0; i < 5; ++i) {
+            pipelined += "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Request-Id: r" + std::to_string(i) + "\r\n\r\n";
+        }
+        connection.send_all(pipelined);
+        const auto text = connection.read_until([](const std::string& t) { return count_of(t, "HTTP/1.1 200") == 5; });
+        CHECK(count_of(text, "HTTP/1.1 200 OK") == 5);
+        std::size_t last = 0;
+        for (int i = 0; i < 5; ++i) {
+            const auto at = text.find("X-Request-Id: r" + std::to_string(i));
+            REQUIRE(at != std::string::npos);
+            CHECK(at >= last);
+            last = at;
+        }
+    }
+
+    TEST_CASE("server: an idle keep-alive connection is closed after the idle timeout") {
+        ServerOptions options;
+        options.extra_args = {"--idle-timeout", "1"};
+        ServerProcess server(options);
+        RawConnection connection(server.base_url());
+        connection.send_all("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+        connection.read_until([](const std::string& t) { return t.find("\r\n\r\n") != std::string::npos; });
+        CHECK(connection.closed_by_peer(4000));
+    }
+
+    TEST_CASE("server: SIGTERM drains — the in-flight request completes, then exit 0") {
+        ServerProcess server(ServerOptions{});
+        RawConnection connection(server.base_url());
+        const std::string body = R"({"not":"a plan"})";
+        // Headers and half the body: the request is in flight when the signal arrives.
+        connection.send_all("POST /api/plans/ HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        kill(server.pid(), SIGTERM);
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        connection.send_all(body.substr(5));
+        const auto text = connection.read_until([](const std::string& t) { return t.find("}") != std::string::npos; });
+        CHECK(text.find("HTTP/1.1 422") != std::string::npos);
+        CHECK(text.find("Connection: close") != std::string::npos);
+        const int status = server.stop(SIGTERM);
+        REQUIRE(status != -1);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
+}
