@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 namespace tessera::json {

@@ -90,7 +90,7 @@ public:
     OpKind kind() const noexcept { return spec_->kind; }
     const std::vector<std::string>& path() const noexcept { return path_; }
     const std::vector<std::string>& from() const noexcept { return from_; }
-    /// Requires: the operation needs a value (add, replace, test).
+    // Requires: the operation needs a value (add, replace, test).
     const boost::json::value& value() const noexcept { return *value_; }
 
     // The document lacks what the operation needs at `member`: RFC 6902 §5 makes that an error of
@@ -127,16 +127,20 @@ private:
     const boost::json::value* value_ = nullptr;
 };
 
+// RFC 6902 §4.1 "add" at the operation's "path"; "move" and "copy" end with it too (§4.4, §4.5).
+Result<void> add_at_path(boost::json::value& document, const Operation& operation, boost::json::value value) {
+    auto done = set_at(document, operation.path(), std::move(value));
+    if (!done) return operation.fail_at("path", done.error());
+    return {};
+}
+
 Result<void> apply(boost::json::value& document, const Operation& operation) {
     const auto missing = [&](std::string_view member) {
         return operation.fail(ErrorCode::conflict, "\"" + std::string(member) + "\": no value exists there");
     };
     switch (operation.kind()) {
-        case OpKind::add: {
-            auto done = set_at(document, operation.path(), operation.value());
-            if (!done) return operation.fail_at("path", done.error());
-            return {};
-        }
+        case OpKind::add:
+            return add_at_path(document, operation, operation.value());
         case OpKind::remove: {
             auto removed = remove_at(document, operation.path());
             if (!removed) return operation.fail_at("path", removed.error());
@@ -160,16 +164,12 @@ Result<void> apply(boost::json::value& document, const Operation& operation) {
             if (from == path) return find_at(document, from) != nullptr ? Result<void>() : missing("from");
             auto removed = remove_at(document, from);
             if (!removed) return operation.fail_at("from", removed.error());
-            auto done = set_at(document, path, std::move(*removed));
-            if (!done) return operation.fail_at("path", done.error());
-            return {};
+            return add_at_path(document, operation, std::move(*removed));
         }
         case OpKind::copy: {
             const auto* source = find_at(document, operation.from());
             if (source == nullptr) return missing("from");
-            auto done = set_at(document, operation.path(), *source);
-            if (!done) return operation.fail_at("path", done.error());
-            return {};
+            return add_at_path(document, operation, *source);
         }
         case OpKind::test: {
             // RFC 6902 §4.6 equality is json::equal: numbers by value, members in any order.

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <optional>
+#include <utility>
 
 namespace tessera::json {
 namespace {
@@ -84,10 +85,7 @@ std::string append_token(std::string_view base, std::string_view token) {
 }
 
 std::string append_index(std::string_view base, std::size_t index) {
-    std::string pointer(base);
-    pointer += '/';
-    pointer += std::to_string(index);
-    return pointer;
+    return append_token(base, std::to_string(index));
 }
 
 const boost::json::value* find_at(const boost::json::value& document, Tokens tokens) noexcept {
