@@ -19,11 +19,14 @@ boost::json::value make_merge_patch(const boost::json::value& from, const boost:
 /// Applies an RFC 6902 patch (an array of operations: add, remove, replace, move, copy, test)
 /// to a copy of `document` and returns the result. Atomic: on any error nothing is returned
 /// but the error; `document` is never modified.
-/// Errors: `invalid` if the patch is malformed (not an array, unknown op, missing or ill-typed
-/// member, malformed pointer, move into own child); `conflict` if it cannot be applied to this
-/// document (path or from does not exist, index out of range, a `test` fails).
-/// Every error carries `details.op` (index of the failing operation) and `details.pointer`
-/// ("/<index>" into the patch document).
+/// Operations run in order and evaluation stops at the first error (RFC 6902 §5).
+/// Errors: `invalid` if the patch is malformed whatever the document (not an array, unknown op,
+/// missing or ill-typed member, malformed pointer, move into own child, removing the root);
+/// `conflict` if it cannot be applied to this document (path or from does not exist, parent is
+/// not a container, array index out of range or not an index, a `test` fails).
+/// An error about an operation carries `details.op` (its index) and `details.pointer`
+/// ("/<index>" into the patch document); a patch that is not an array carries only
+/// `details.pointer` "".
 Result<boost::json::value> apply_json_patch(const boost::json::value& document, const boost::json::value& patch);
 
 }  // namespace tessera::json

@@ -33,12 +33,13 @@ Result<boost::json::value*> find(boost::json::value& document, std::string_view 
 /// Sets the value at `pointer`, RFC 6902 "add" semantics: the parent must exist; an object member
 /// is added or replaced; an array index inserts before it ("-" or size appends); the empty pointer
 /// replaces the whole document. Errors: `invalid` (malformed pointer), `not_found` (parent missing,
-/// index out of range, or parent is a scalar). On error `document` is unchanged.
+/// array index out of range or not an index, or parent is a scalar). Errors carry
+/// `details.pointer`. On error `document` is unchanged.
 Result<void> set(boost::json::value& document, std::string_view pointer, boost::json::value value);
 
 /// Removes and returns the value at `pointer` (array elements shift down).
-/// Errors: `invalid` (malformed or empty pointer), `not_found` (nothing there). On error
-/// `document` is unchanged.
+/// Errors: `invalid` (malformed or empty pointer), `not_found` (nothing there). Errors carry
+/// `details.pointer`. On error `document` is unchanged.
 Result<boost::json::value> remove(boost::json::value& document, std::string_view pointer);
 
 }  // namespace tessera::json

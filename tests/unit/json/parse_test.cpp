@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 
 using tessera::ErrorCode;
@@ -51,5 +52,35 @@ TEST_SUITE("json") {
         REQUIRE_FALSE(v);
         CHECK(v.error().code() == ErrorCode::too_large);
         CHECK(v.error().details().at("offset").to_number<std::size_t>() == 3);
+    }
+
+    TEST_CASE("parse: doubles are correctly rounded (Boost.JSON 1.81 alone is not)") {
+        // Each literal is the double nearest to its text, as std::from_chars and C++ literals give.
+        CHECK(json::parse("0.9868011474609375")->as_double() == 0.9868011474609375);
+        CHECK(json::parse("9.025474922337203e+25")->as_double() == 9.025474922337203e+25);
+        CHECK(json::parse("2.2250738585072011e-308")->as_double() == 2.2250738585072011e-308);
+        CHECK(json::parse("[18.4]")->as_array()[0].as_double() == 18.4);
+        CHECK(json::parse("5e-324")->as_double() == 5e-324);
+        CHECK(json::parse("-1.5")->as_double() == -1.5);
+    }
+
+    TEST_CASE("parse: a number beyond the range of a double is invalid; one below it is zero") {
+        for (const char* text : {"1e400", "-1e400", "[1.8e308]", "1e99999999999"}) {
+            CAPTURE(text);
+            auto v = json::parse(text);
+            REQUIRE_FALSE(v);
+            CHECK(v.error().code() == ErrorCode::invalid);
+        }
+        CHECK(json::parse("1.7976931348623157e308")->as_double() == 1.7976931348623157e308);
+        CHECK(json::parse("1e-400")->as_double() == 0.0);
+        auto negative = json::parse("-1e-400");
+        REQUIRE(negative);
+        CHECK(negative->as_double() == 0.0);
+        CHECK(std::signbit(negative->as_double()));
+        CHECK(json::parse("0.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+                          "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+                          "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+                          "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000001")
+                  ->as_double() == 0.0);
     }
 }
