@@ -7,19 +7,28 @@
 #include <tessera/model/ids.hpp>
 
 #include "common/time_format.hpp"
+#include "model/graph.hpp"
 
 #include <boost/json/serialize.hpp>
 
 namespace tessera::model {
 namespace {
 
+using boost::json::array;
+using boost::json::object;
 using boost::json::value;
+using detail::Key;
+using detail::Node;
+using detail::Nodes;
 using store::Precondition;
 
 constexpr const char* kIdempotencyCollection = "_idempotency";
-
-// Stored bodies are our own canonical text; the limits only guard against a corrupted store.
 const json::ParseLimits kStoredLimits{64u << 20, 512};
+
+Error pointer_error(std::string message, const std::string& pointer, std::string detail) {
+    return Error(ErrorCode::invalid, std::move(message),
+                 {{"errors", array{object{{"pointer", pointer}, {"message", std::move(detail)}}}}});
+}
 
 Error not_found(const std::string& collection, std::string_view id) {
     return Error(ErrorCode::not_found, "no " + collection + " document with id '" + std::string(id) + "'",
@@ -38,29 +47,11 @@ Error if_none_match_failed(const std::string& collection, std::string_view id) {
                  {{"collection", collection}, {"id", id}, {"header", "If-None-Match"}});
 }
 
-bool failed_op_is(const Error& error, std::size_t op) {
-    if (error.code() != ErrorCode::precondition_failed) return false;
+std::optional<std::size_t> failed_op(const Error& error) {
+    if (error.code() != ErrorCode::precondition_failed) return std::nullopt;
     const auto* index = error.details().if_contains("op");
-    return index != nullptr && index->is_number() && index->to_number<std::size_t>() == op;
-}
-
-Result<Resource> to_resource(const store::Document& doc) {
-    auto body = json::parse(doc.body, kStoredLimits);
-    if (!body) {
-        return Error(ErrorCode::internal, "stored document " + doc.collection + "/" + doc.id + " is not JSON",
-                     {{"backend", body.error().to_json()}});
-    }
-    Resource r;
-    r.collection = doc.collection;
-    r.id = doc.id;
-    r.body = std::move(*body);
-    r.text = doc.body;
-    r.etag = make_etag(doc.body);
-    r.version = doc.version;
-    r.created_at = doc.created_at;
-    r.updated_at = doc.updated_at;
-    r.expires_at = doc.expires_at;
-    return r;
+    if (index == nullptr || !index->is_number()) return std::nullopt;
+    return index->to_number<std::size_t>();
 }
 
 // Hash of what a request asked for, to tell an Idempotency-Key retry from a reuse of the key.
@@ -75,260 +66,336 @@ std::string fingerprint_of(std::string_view operation, std::string_view id, cons
 
 }  // namespace
 
-Collection::Collection(store::Store& store,
-                       const schema::Registry& registry,
-                       const schema::Schema& schema,
-                       const EngineConfig& config)
-    : store_(store), registry_(registry), config_(config), schema_(schema), annotations_(schema.annotations()) {}
+// What a read saw: the stored objects of the graph and the assembled resource.
+struct Snapshot {
+    Nodes nodes;
+    Resource resource;
+};
 
-// Fills in what the schema's annotations derive (the id field, the expiry) and checks the id.
-Result<void> Collection::prepare(std::string_view id,
-                                 value& body,
-                                 std::optional<store::TimePoint>& expires_at,
-                                 const store::Document* before) {
-    if (!body.is_object()) {
-        return Error(ErrorCode::invalid, "a " + name() + " document must be a JSON object",
-                     {{"errors", boost::json::array{boost::json::object{{"pointer", ""}, {"message", "expected an object"}}}}});
-    }
-    auto& object = body.as_object();
-    const auto& id_field = annotations_.id.field;
-    if (!id_field.empty()) {
-        if (auto* given = object.if_contains(id_field); given && !(given->is_string() && given->as_string() == id)) {
-            return Error(ErrorCode::invalid,
-                         "the document's '" + id_field + "' does not match its id '" + std::string(id) + "'",
-                         {{"errors", boost::json::array{boost::json::object{
-                                         {"pointer", "/" + id_field},
-                                         {"message", "must equal the document id '" + std::string(id) + "'"}}}}});
+struct Collection::Impl {
+    Impl(Collection& c, const schema::EntityPolicy* entities) : self(c), codec(entities) {}
+
+    using Mutation = std::function<Result<value>(const value& current)>;
+
+    Result<Snapshot> load(std::string_view id) {
+        const Key root{self.name(), std::string(id)};
+        auto nodes = detail::load_nodes(self.store_, root);
+        if (!nodes) {
+            if (nodes.error().code() == ErrorCode::not_found) return not_found(self.name(), id);
+            return std::move(nodes).error();
         }
-        object[id_field] = id;
+        Snapshot snapshot;
+        const Node& top = nodes->at(root);
+        auto& r = snapshot.resource;
+        r.collection = self.name();
+        r.id = std::string(id);
+        if (codec.splits()) {
+            r.body = codec.assemble(root, *nodes);
+            r.text = json::to_canonical(r.body);
+        } else {
+            r.body = top.stored;
+            r.text = top.text;  // stored text is already canonical
+        }
+        r.etag = make_etag(r.text);
+        r.version = top.version;
+        r.created_at = top.created_at;
+        r.updated_at = top.updated_at;
+        r.expires_at = top.expires_at;
+        snapshot.nodes = std::move(*nodes);
+        return snapshot;
     }
-    expires_at.reset();
-    if (annotations_.ttl) {
-        const auto& ttl = *annotations_.ttl;
-        if (!ttl.field.empty()) {
-            if (auto* given = object.if_contains(ttl.field); given && given->is_string()) {
-                expires_at = common::parse_rfc3339(given->as_string());
-                if (!expires_at) {
-                    return Error(ErrorCode::invalid, "'" + ttl.field + "' is not an RFC 3339 date-time",
-                                 {{"errors", boost::json::array{boost::json::object{
-                                                 {"pointer", "/" + ttl.field},
-                                                 {"message", "expected an RFC 3339 date-time"}}}}});
+
+    // Fills in what the annotations derive (the id field, the expiry) and validates the document.
+    Result<std::optional<store::TimePoint>> prepare(std::string_view id, value& body, const Resource* before) {
+        if (!body.is_object()) return pointer_error("a " + self.name() + " document must be a JSON object", "", "expected an object");
+        auto& object = body.as_object();
+        const auto& annotations = self.annotations();
+        const auto& id_field = annotations.id.field;
+        if (!id_field.empty()) {
+            if (auto* given = object.if_contains(id_field); given && !(given->is_string() && given->as_string() == id)) {
+                return pointer_error("the document's '" + id_field + "' does not match its id '" + std::string(id) + "'",
+                                     "/" + id_field, "must equal the document id '" + std::string(id) + "'");
+            }
+            object[id_field] = id;
+        }
+        std::optional<store::TimePoint> expires_at;
+        if (annotations.ttl) {
+            const auto& ttl = *annotations.ttl;
+            if (!ttl.field.empty()) {
+                if (auto* given = object.if_contains(ttl.field); given && given->is_string()) {
+                    expires_at = common::parse_rfc3339(given->as_string());
+                    if (!expires_at) {
+                        return pointer_error("'" + ttl.field + "' is not an RFC 3339 date-time", "/" + ttl.field,
+                                             "expected an RFC 3339 date-time");
+                    }
                 }
             }
+            if (!expires_at && before != nullptr) expires_at = before->expires_at;
+            if (!expires_at && ttl.default_ttl) {
+                expires_at = std::chrono::time_point_cast<store::TimePoint::duration>(store::Clock::now() + *ttl.default_ttl);
+            }
+            if (expires_at && !ttl.field.empty() && !object.contains(ttl.field)) {
+                object[ttl.field] = common::format_rfc3339(*expires_at);
+            }
         }
-        if (!expires_at && before != nullptr) expires_at = before->expires_at;
-        if (!expires_at && ttl.default_ttl) {
-            expires_at = std::chrono::time_point_cast<store::TimePoint::duration>(store::Clock::now() + *ttl.default_ttl);
+        if (auto valid = self.schema().check(body); !valid) return std::move(valid).error();
+        return expires_at;
+    }
+
+    Result<std::optional<Resource>> replay(const WriteOptions& options, std::string_view fingerprint) {
+        if (options.idempotency_key.empty()) return std::optional<Resource>{};
+        auto record = self.store_.get(kIdempotencyCollection, make_etag(options.idempotency_key).opaque);
+        if (!record) {
+            if (record.error().code() == ErrorCode::not_found) return std::optional<Resource>{};
+            return std::move(record).error();
         }
-        if (expires_at && !ttl.field.empty() && !object.contains(ttl.field)) {
-            object[ttl.field] = common::format_rfc3339(*expires_at);
+        auto parsed = json::parse(record->body, kStoredLimits);
+        if (!parsed || !parsed->is_object()) return Error(ErrorCode::internal, "corrupt idempotency record");
+        const auto& r = parsed->as_object();
+        if (r.at("fingerprint").as_string() != fingerprint) {
+            return Error(ErrorCode::invalid, "this Idempotency-Key was already used for a different request",
+                         {{"header", "Idempotency-Key"}});
         }
+        Resource resource;
+        resource.collection = self.name();
+        resource.id = std::string(r.at("id").as_string());
+        resource.text = std::string(r.at("text").as_string());
+        auto body = json::parse(resource.text, kStoredLimits);
+        if (!body) return Error(ErrorCode::internal, "corrupt idempotency record");
+        resource.body = std::move(*body);
+        resource.etag = make_etag(resource.text);
+        resource.created = r.at("created").as_bool();
+        resource.created_at = resource.updated_at = record->updated_at;
+        resource.replayed = true;
+        return std::optional<Resource>(std::move(resource));
     }
-    return schema_.check(body);
-}
 
-Result<std::optional<Resource>> Collection::replay(const WriteOptions& options, std::string_view fingerprint) {
-    if (options.idempotency_key.empty()) return std::optional<Resource>{};
-    auto record = store_.get(kIdempotencyCollection, make_etag(options.idempotency_key).opaque);
-    if (!record) {
-        if (record.error().code() == ErrorCode::not_found) return std::optional<Resource>{};
-        return std::move(record).error();
-    }
-    auto parsed = json::parse(record->body, kStoredLimits);
-    if (!parsed || !parsed->is_object()) return Error(ErrorCode::internal, "corrupt idempotency record");
-    const auto& r = parsed->as_object();
-    if (r.at("fingerprint").as_string() != fingerprint) {
-        return Error(ErrorCode::invalid, "this Idempotency-Key was already used for a different request",
-                     {{"header", "Idempotency-Key"}});
-    }
-    store::Document doc;
-    doc.collection = name();
-    doc.id = std::string(r.at("id").as_string());
-    doc.body = std::string(r.at("text").as_string());
-    doc.version = r.at("version").to_number<std::uint64_t>();
-    doc.created_at = doc.updated_at = record->updated_at;
-    auto resource = to_resource(doc);
-    if (!resource) return std::move(resource).error();
-    resource->created = r.at("created").as_bool();
-    resource->replayed = true;
-    return std::optional<Resource>(std::move(*resource));
-}
+    // One attempt at taking `id` from `before` (nullptr: absent) to `body`: prepare, validate, split,
+    // plan, commit. A precondition failure comes back as is for the caller to interpret.
+    Result<Resource> write(std::string_view id, value body, const Snapshot* before, const WriteOptions& options,
+                           std::string_view fingerprint, std::optional<std::size_t>& root_op,
+                           std::optional<std::size_t>& idempotency_op) {
+        auto expires_at = prepare(id, body, before ? &before->resource : nullptr);
+        if (!expires_at) return std::move(expires_at).error();
+        const Key root{self.name(), std::string(id)};
+        auto after = codec.split(root, body);
+        if (!after) return std::move(after).error();
 
-// Commits `body` as the new state of `id`: the document op, its event, and the idempotency record.
-// `before` is the current document (nullptr: must be absent).
-Result<Resource> Collection::write(std::string_view id,
-                                   value body,
-                                   std::optional<std::uint64_t> base_version,
-                                   const store::Document* before,
-                                   const WriteOptions& options,
-                                   std::string_view fingerprint) {
-    std::optional<store::TimePoint> expires_at;
-    if (auto prepared = prepare(id, body, expires_at, before); !prepared) return std::move(prepared).error();
+        Resource resource;
+        resource.collection = self.name();
+        resource.id = std::string(id);
+        resource.text = json::to_canonical(body);
+        resource.body = std::move(body);
+        resource.etag = make_etag(resource.text);
+        resource.created = before == nullptr;
+        resource.expires_at = *expires_at;
+        const auto now = store::Clock::now();
+        resource.created_at = before ? before->resource.created_at : now;
+        resource.updated_at = now;
 
-    Resource resource;
-    resource.collection = name();
-    resource.id = std::string(id);
-    resource.text = json::to_canonical(body);
-    resource.body = std::move(body);
-    resource.etag = make_etag(resource.text);
-    resource.created = before == nullptr;
-    resource.expires_at = expires_at;
-    const auto now = store::Clock::now();
-    resource.created_at = before ? before->created_at : now;
-    resource.updated_at = now;
-
-    if (before != nullptr && before->body == resource.text && before->expires_at == expires_at) {
-        // Nothing changes: no commit, no event, same tag.
-        resource.version = before->version;
-        resource.updated_at = before->updated_at;
+        static const Nodes kNone;
+        auto planned = detail::plan_graph_write(self.store_, root, before ? before->nodes : kNone, *after, *expires_at);
+        if (!planned) return std::move(planned).error();
+        if (!planned->changed) {
+            // Nothing changes: no commit, no event, same tag.
+            resource.version = before->resource.version;
+            resource.updated_at = before->resource.updated_at;
+            return resource;
+        }
+        root_op = planned->root_op;
+        auto& batch = planned->batch;
+        if (!options.idempotency_key.empty()) {
+            // Same commit as the write: a key is remembered exactly when its write happened.
+            object record{{"fingerprint", fingerprint}, {"id", resource.id}, {"text", resource.text},
+                          {"created", resource.created}};
+            idempotency_op = batch.ops.size();
+            batch.ops.push_back(store::Op::put(
+                kIdempotencyCollection, make_etag(options.idempotency_key).opaque, boost::json::serialize(record),
+                Precondition::absent(),
+                std::chrono::time_point_cast<store::TimePoint::duration>(now + self.config_.idempotency_ttl)));
+        }
+        auto committed = self.store_.commit(batch);
+        if (!committed) return std::move(committed).error();
+        resource.version = committed->version;
         return resource;
     }
 
-    store::Batch batch;
-    batch.ops.push_back(store::Op::put(name(), resource.id, resource.text,
-                                       base_version ? Precondition::at_version(*base_version) : Precondition::absent(),
-                                       expires_at));
-    store::Event event;
-    event.collection = name();
-    event.document_id = resource.id;
-    event.action = resource.created ? "created" : "updated";
-    event.data = resource.text;
-    batch.events.push_back(std::move(event));
-
-    if (!options.idempotency_key.empty()) {
-        // Same commit as the write: a key is remembered exactly when its write happened.
-        boost::json::object record{{"fingerprint", fingerprint}, {"id", resource.id}, {"text", resource.text},
-                                   {"created", resource.created}, {"version", 0}};
-        batch.ops.push_back(store::Op::put(
-            kIdempotencyCollection, make_etag(options.idempotency_key).opaque, boost::json::serialize(record),
-            Precondition::absent(),
-            std::chrono::time_point_cast<store::TimePoint::duration>(now + config_.idempotency_ttl)));
+    // Runs `attempt` until it commits or fails for a reason other than a concurrent change.
+    template <class Attempt>
+    Result<Resource> retrying(const WriteOptions& options, std::string_view fingerprint, std::string_view id, Attempt attempt) {
+        for (int tries = 0; tries < self.config_.write_retries; ++tries) {
+            std::optional<std::size_t> idempotency_op;
+            auto result = attempt(idempotency_op);
+            if (result) return result;
+            const auto op = failed_op(result.error());
+            if (!op) return result;
+            if (idempotency_op && *op == *idempotency_op) {
+                // A concurrent request with the same key won the race: answer as it did.
+                auto again = replay(options, fingerprint);
+                if (!again) return std::move(again).error();
+                if (*again) return std::move(**again);
+            }
+        }
+        return Error(ErrorCode::conflict, "too many concurrent writes to " + self.name() + "/" + std::string(id) + "; retry",
+                     {{"collection", self.name()}, {"id", id}});
     }
 
-    auto committed = store_.commit(batch);
-    if (!committed) return std::move(committed).error();
-    resource.version = committed->version;
-    return resource;
-}
+    Result<Resource> create(value body, std::string_view url_id, const WriteOptions& options) {
+        if (options.preconditions.if_match) {
+            // RFC 9110 §13.1.1: If-Match cannot match a representation that does not exist yet.
+            return Error(ErrorCode::precondition_failed, "If-Match cannot hold for a document being created",
+                         {{"header", "If-Match"}});
+        }
+        const std::string fingerprint =
+            options.idempotency_key.empty() ? std::string() : fingerprint_of("create", url_id, body);
+        auto replayed = replay(options, fingerprint);
+        if (!replayed) return std::move(replayed).error();
+        if (*replayed) return std::move(**replayed);
 
-Result<Resource> Collection::create(value body, std::string_view url_id, const WriteOptions& options) {
-    if (options.preconditions.if_match) {
-        // RFC 9110 §13.1.1: If-Match cannot match a representation that does not exist yet.
-        return Error(ErrorCode::precondition_failed, "If-Match cannot hold for a document being created",
-                     {{"header", "If-Match"}});
+        auto id = resolve_id(body, url_id);
+        if (!id) return std::move(id).error();
+        return retrying(options, fingerprint, *id, [&](std::optional<std::size_t>& idempotency_op) -> Result<Resource> {
+            std::optional<std::size_t> root_op;
+            auto written = write(*id, body, nullptr, options, fingerprint, root_op, idempotency_op);
+            if (!written && root_op && failed_op(written.error()) == root_op) {
+                return Error(ErrorCode::conflict, self.name() + "/" + *id + " already exists",
+                             {{"collection", self.name()}, {"id", *id}});
+            }
+            return written;
+        });
     }
-    const std::string fingerprint =
-        options.idempotency_key.empty() ? std::string() : fingerprint_of("create", url_id, body);
-    auto replayed = replay(options, fingerprint);
-    if (!replayed) return std::move(replayed).error();
-    if (*replayed) return std::move(**replayed);
 
     // Id policy: the body member, then the URL, then a generated id.
-    std::string id;
-    const auto& policy = annotations_.id;
-    if (!policy.field.empty() && body.is_object()) {
-        if (const auto* given = body.as_object().if_contains(policy.field)) {
-            if (!given->is_string()) {
-                return Error(ErrorCode::invalid, "'" + policy.field + "' must be a string",
-                             {{"errors", boost::json::array{boost::json::object{{"pointer", "/" + policy.field},
-                                                                                {"message", "expected a string"}}}}});
+    Result<std::string> resolve_id(const value& body, std::string_view url_id) {
+        std::string id;
+        const auto& policy = self.annotations().id;
+        if (!policy.field.empty() && body.is_object()) {
+            if (const auto* given = body.as_object().if_contains(policy.field)) {
+                if (!given->is_string()) return pointer_error("'" + policy.field + "' must be a string", "/" + policy.field, "expected a string");
+                id = std::string(given->as_string());
             }
-            id = std::string(given->as_string());
         }
-    }
-    if (!url_id.empty()) {
-        if (!policy.from_url) {
-            return Error(ErrorCode::invalid, "ids of " + name() + " documents cannot be chosen in the URL");
+        if (!url_id.empty()) {
+            if (!policy.from_url) return Error(ErrorCode::invalid, "ids of " + self.name() + " documents cannot be chosen in the URL");
+            if (!id.empty() && id != url_id) {
+                return pointer_error("the id in the URL differs from the document's '" + policy.field + "'",
+                                     "/" + policy.field, "must equal the id in the URL");
+            }
+            id = std::string(url_id);
         }
-        if (!id.empty() && id != url_id) {
-            return Error(ErrorCode::invalid, "the id in the URL differs from the document's '" + policy.field + "'",
-                         {{"errors", boost::json::array{boost::json::object{
-                                         {"pointer", "/" + policy.field}, {"message", "must equal the id in the URL"}}}}});
+        if (id.empty() && policy.generate) id = generate_id(*policy.generate);
+        if (id.empty()) {
+            return pointer_error("the document has no id" + (policy.field.empty() ? "" : " ('" + policy.field + "')"),
+                                 policy.field.empty() ? "" : "/" + policy.field, "an id is required");
         }
-        id = std::string(url_id);
-    }
-    if (id.empty() && policy.generate) id = generate_id(*policy.generate);
-    if (id.empty()) {
-        const std::string pointer = policy.field.empty() ? "" : "/" + policy.field;
-        return Error(ErrorCode::invalid, "the document has no id" + (policy.field.empty() ? "" : " ('" + policy.field + "')"),
-                     {{"errors", boost::json::array{boost::json::object{{"pointer", pointer},
-                                                                        {"message", "an id is required"}}}}});
-    }
-    if (!is_valid_id(id)) {
-        return Error(ErrorCode::invalid, "'" + id + "' is not a valid id (1-256 bytes, no '/', no control characters)");
+        if (!is_valid_id(id)) {
+            return Error(ErrorCode::invalid, "'" + id + "' is not a valid id (1-256 bytes, no '/', no control characters)");
+        }
+        return id;
     }
 
-    auto written = write(id, std::move(body), std::nullopt, nullptr, options, fingerprint);
-    if (!written) {
-        if (failed_op_is(written.error(), 0)) {
-            return Error(ErrorCode::conflict, name() + "/" + id + " already exists", {{"collection", name()}, {"id", id}});
-        }
-        if (failed_op_is(written.error(), 1)) {
-            // A concurrent request with the same key won the race: answer as it did.
-            if (auto again = replay(options, fingerprint); again && *again) return std::move(**again);
-        }
+    // Read-modify-write of an existing document. With If-Match the caller's tag pins the graph, so a
+    // concurrent change is `precondition_failed`; without it, retry on the fresh graph.
+    Result<Resource> update(std::string_view id, const WriteOptions& options, std::string_view kind,
+                            const value& request, const Mutation& mutate) {
+        const std::string fingerprint =
+            options.idempotency_key.empty() ? std::string() : fingerprint_of(kind, id, request);
+        auto replayed = replay(options, fingerprint);
+        if (!replayed) return std::move(replayed).error();
+        if (*replayed) return std::move(**replayed);
+
+        const auto& pre = options.preconditions;
+        return retrying(options, fingerprint, id, [&](std::optional<std::size_t>& idempotency_op) -> Result<Resource> {
+            auto snapshot = load(id);
+            if (!snapshot) return std::move(snapshot).error();
+            const auto& current = snapshot->resource;
+            if (pre.if_match && !pre.if_match->matches_strong(current.etag)) return if_match_failed(self.name(), id);
+            if (pre.if_none_match && pre.if_none_match->matches_weak(current.etag)) return if_none_match_failed(self.name(), id);
+            auto next = mutate(current.body);
+            if (!next) return std::move(next).error();
+            std::optional<std::size_t> root_op;
+            auto written = write(id, std::move(*next), &*snapshot, options, fingerprint, root_op, idempotency_op);
+            if (!written && pre.if_match && failed_op(written.error()) != idempotency_op && failed_op(written.error())) {
+                // Something in the graph changed after our read: the caller's tag is stale.
+                return if_match_failed(self.name(), id);
+            }
+            return written;
+        });
     }
-    return written;
+
+    Result<void> remove(std::string_view id, const WriteOptions& options) {
+        const auto& pre = options.preconditions;
+        const Key root{self.name(), std::string(id)};
+        for (int tries = 0; tries < self.config_.write_retries; ++tries) {
+            auto snapshot = load(id);
+            if (!snapshot) return std::move(snapshot).error();
+            const auto& current = snapshot->resource;
+            if (pre.if_match && !pre.if_match->matches_strong(current.etag)) return if_match_failed(self.name(), id);
+            if (pre.if_none_match && pre.if_none_match->matches_weak(current.etag)) return if_none_match_failed(self.name(), id);
+
+            store::Batch batch;
+            if (codec.splits()) {
+                // An entity other objects still link to cannot go: they would hold dangling links.
+                auto parents = detail::load_parents(self.store_, {root});
+                if (!parents) return std::move(parents).error();
+                const auto& referrers = parents->at(root).keys;
+                if (!referrers.empty()) {
+                    array list;
+                    for (const auto& r : referrers) list.push_back(value(r.str()));
+                    return Error(ErrorCode::conflict,
+                                 self.name() + "/" + std::string(id) + " is referred to by " + std::to_string(referrers.size()) +
+                                     " other object(s); remove those links first",
+                                 {{"collection", self.name()}, {"id", id}, {"referrers", std::move(list)}});
+                }
+                auto planned = detail::plan_graph_write(self.store_, root, snapshot->nodes, {}, std::nullopt);
+                if (!planned) return std::move(planned).error();
+                batch = std::move(planned->batch);
+                // ...and nobody may link to it between our read and our commit.
+                batch.ops.push_back(store::Op::check(detail::kLinksCollection, root.str(), Precondition::absent()));
+            } else {
+                batch.ops.push_back(store::Op::remove(self.name(), std::string(id), Precondition::at_version(current.version)));
+                store::Event event;
+                event.collection = self.name();
+                event.document_id = std::string(id);
+                event.action = "deleted";
+                batch.events.push_back(std::move(event));
+            }
+            auto committed = self.store_.commit(batch);
+            if (committed) return {};
+            if (!failed_op(committed.error())) return std::move(committed).error();
+            if (pre.if_match) return if_match_failed(self.name(), id);
+        }
+        return Error(ErrorCode::conflict, "too many concurrent writes to " + self.name() + "/" + std::string(id) + "; retry");
+    }
+
+    Collection& self;
+    detail::EntityCodec codec;
+};
+
+Collection::Collection(store::Store& store,
+                       const schema::Schema& schema,
+                       const schema::EntityPolicy* entities,
+                       const EngineConfig& config)
+    : store_(store),
+      config_(config),
+      schema_(schema),
+      annotations_(schema.annotations()),
+      impl_(std::make_unique<Impl>(*this, entities)) {}
+
+Collection::~Collection() = default;
+
+Result<Resource> Collection::create(value body, std::string_view url_id, const WriteOptions& options) {
+    return impl_->create(std::move(body), url_id, options);
 }
 
 Result<Resource> Collection::get(std::string_view id, const Preconditions& preconditions) {
-    auto doc = store_.get(name(), id);
-    if (!doc) {
-        if (doc.error().code() == ErrorCode::not_found) return not_found(name(), id);
-        return std::move(doc).error();
-    }
-    auto resource = to_resource(*doc);
-    if (!resource) return resource;
+    auto snapshot = impl_->load(id);
+    if (!snapshot) return std::move(snapshot).error();
+    auto& resource = snapshot->resource;
     // RFC 9110 §13.2.2: If-Match first, then If-None-Match.
-    if (preconditions.if_match && !preconditions.if_match->matches_strong(resource->etag)) {
-        return if_match_failed(name(), id);
-    }
-    if (preconditions.if_none_match && preconditions.if_none_match->matches_weak(resource->etag)) {
-        resource->not_modified = true;
-    }
-    return resource;
-}
-
-// Read-modify-write under a version precondition. With If-Match the caller's tag pins the version, so
-// a concurrent change is `precondition_failed`; without it, retry on the fresh document.
-Result<Resource> Collection::update(std::string_view id,
-                                    const WriteOptions& options,
-                                    const char* fingerprint_kind,
-                                    const value& request,
-                                    const Mutation& mutate) {
-    const std::string fingerprint =
-        options.idempotency_key.empty() ? std::string() : fingerprint_of(fingerprint_kind, id, request);
-    auto replayed = replay(options, fingerprint);
-    if (!replayed) return std::move(replayed).error();
-    if (*replayed) return std::move(**replayed);
-
-    const auto& pre = options.preconditions;
-    for (int attempt = 0; attempt < config_.write_retries; ++attempt) {
-        auto doc = store_.get(name(), id);
-        if (!doc) {
-            if (doc.error().code() == ErrorCode::not_found) return not_found(name(), id);
-            return std::move(doc).error();
-        }
-        const Etag current = make_etag(doc->body);
-        if (pre.if_match && !pre.if_match->matches_strong(current)) return if_match_failed(name(), id);
-        if (pre.if_none_match && pre.if_none_match->matches_weak(current)) return if_none_match_failed(name(), id);
-
-        auto parsed = json::parse(doc->body, kStoredLimits);
-        if (!parsed) return Error(ErrorCode::internal, "stored document " + name() + "/" + std::string(id) + " is not JSON");
-        auto next = mutate(*parsed);
-        if (!next) return std::move(next).error();
-
-        auto written = write(id, std::move(*next), doc->version, &*doc, options, fingerprint);
-        if (written || !failed_op_is(written.error(), 0)) {
-            if (!written && failed_op_is(written.error(), 1)) {
-                if (auto again = replay(options, fingerprint); again && *again) return std::move(**again);
-            }
-            return written;
-        }
-        if (pre.if_match) return if_match_failed(name(), id);  // changed after our read: the tag is stale
-    }
-    return Error(ErrorCode::conflict, "too many concurrent writes to " + name() + "/" + std::string(id) + "; retry",
-                 {{"collection", name()}, {"id", id}});
+    if (preconditions.if_match && !preconditions.if_match->matches_strong(resource.etag)) return if_match_failed(name(), id);
+    if (preconditions.if_none_match && preconditions.if_none_match->matches_weak(resource.etag)) resource.not_modified = true;
+    return std::move(resource);
 }
 
 Result<Resource> Collection::replace(std::string_view id, value body, const WriteOptions& options) {
@@ -336,54 +403,26 @@ Result<Resource> Collection::replace(std::string_view id, value body, const Writ
     if (!existing && existing.error().code() != ErrorCode::not_found) return std::move(existing).error();
     if (!existing) {
         if (!annotations_.id.from_url) return not_found(name(), id);
-        return create(std::move(body), id, options);
+        return impl_->create(std::move(body), id, options);
     }
-    return update(id, options, "replace", body, [&](const value&) -> Result<value> { return body; });
+    return impl_->update(id, options, "replace", body, [&](const value&) -> Result<value> { return body; });
 }
 
 Result<Resource> Collection::merge_patch(std::string_view id, const value& patch, const WriteOptions& options) {
-    return update(id, options, "merge", patch,
-                  [&](const value& current) -> Result<value> { return json::merge_patch(current, patch); });
+    return impl_->update(id, options, "merge", patch, [&](const value& current) -> Result<value> {
+        return impl_->codec.splits() ? impl_->codec.merge(current, patch) : json::merge_patch(current, patch);
+    });
 }
 
 Result<Resource> Collection::json_patch(std::string_view id, const value& patch, const WriteOptions& options) {
-    return update(id, options, "json-patch", patch, [&](const value& current) -> Result<value> {
+    return impl_->update(id, options, "json-patch", patch, [&](const value& current) -> Result<value> {
         auto patched = json::apply_json_patch(current, patch);
         if (!patched && patched.error().code() == ErrorCode::invalid) patched.error().details()["kind"] = "syntax";
         return patched;
     });
 }
 
-Result<void> Collection::remove(std::string_view id, const WriteOptions& options) {
-    const auto& pre = options.preconditions;
-    Precondition guard = Precondition::exists();
-    if (pre.if_match || pre.if_none_match) {
-        auto doc = store_.get(name(), id);
-        if (!doc) {
-            if (doc.error().code() == ErrorCode::not_found) return not_found(name(), id);
-            return std::move(doc).error();
-        }
-        const Etag current = make_etag(doc->body);
-        if (pre.if_match && !pre.if_match->matches_strong(current)) return if_match_failed(name(), id);
-        if (pre.if_none_match && pre.if_none_match->matches_weak(current)) return if_none_match_failed(name(), id);
-        guard = Precondition::at_version(doc->version);
-    }
-    store::Batch batch;
-    batch.ops.push_back(store::Op::remove(name(), std::string(id), guard));
-    store::Event event;
-    event.collection = name();
-    event.document_id = std::string(id);
-    event.action = "deleted";
-    batch.events.push_back(std::move(event));
-    auto committed = store_.commit(batch);
-    if (!committed) {
-        if (failed_op_is(committed.error(), 0)) {
-            return guard.kind == Precondition::Kind::exists ? not_found(name(), id) : if_match_failed(name(), id);
-        }
-        return std::move(committed).error();
-    }
-    return {};
-}
+Result<void> Collection::remove(std::string_view id, const WriteOptions& options) { return impl_->remove(id, options); }
 
 Result<ResourcePage> Collection::list(std::string_view cursor, std::size_t limit) {
     auto page = store_.scan(name(), cursor, limit);
@@ -392,11 +431,31 @@ Result<ResourcePage> Collection::list(std::string_view cursor, std::size_t limit
     out.next_cursor = std::move(page->next_cursor);
     out.items.reserve(page->documents.size());
     for (const auto& doc : page->documents) {
-        auto resource = to_resource(doc);
-        if (!resource) return std::move(resource).error();
-        out.items.push_back(std::move(*resource));
+        auto snapshot = impl_->load(doc.id);
+        if (!snapshot) {
+            if (snapshot.error().code() == ErrorCode::not_found) continue;  // deleted since the scan
+            return std::move(snapshot).error();
+        }
+        out.items.push_back(std::move(snapshot->resource));
     }
     return out;
+}
+
+Result<GraphView> Collection::graph(std::string_view id) {
+    const Key root{name(), std::string(id)};
+    auto nodes = detail::load_nodes(store_, root);
+    if (!nodes) {
+        if (nodes.error().code() == ErrorCode::not_found) return not_found(name(), id);
+        return std::move(nodes).error();
+    }
+    GraphView view;
+    view.root = root.str();
+    view.nodes.push_back(root.str());
+    for (const auto& [key, node] : *nodes) {
+        if (key != root) view.nodes.push_back(key.str());
+        for (const auto& link : node.links) view.edges.push_back({key.str(), link.child.str(), link.relation});
+    }
+    return view;
 }
 
 }  // namespace tessera::model

@@ -74,9 +74,25 @@ Result<Engine> Engine::open(const EngineConfig& config) {
 Result<Engine> Engine::open(schema::Registry registry, std::unique_ptr<store::Store> store, const EngineConfig& config) {
     if (!store) return Error(ErrorCode::invalid, "Engine::open needs a store");
     auto impl = std::make_unique<Impl>(std::move(registry), std::move(store), config);
+    // The entity policy in force for each collection: its own, or that of a schema which maps entities
+    // into it (so /api/services/{id} splits and assembles exactly as the plans holding services do).
+    std::map<std::string, const schema::EntityPolicy*, std::less<>> policies;
     for (const auto* schema : impl->registry.schemas()) {
-        impl->collections.emplace(schema->annotations().collection,
-                                  std::make_unique<Collection>(*impl->store, impl->registry, *schema, impl->config));
+        if (const auto& entities = schema->annotations().entities) {
+            policies.emplace(schema->annotations().collection, &*entities);
+            for (const auto& [type, collection] : entities->types) policies.emplace(collection, &*entities);
+        }
+    }
+    for (const auto* schema : impl->registry.schemas()) {
+        const auto& name = schema->annotations().collection;
+        if (name.empty() || name.front() == '_' || name.find('/') != std::string::npos) {
+            return Error(ErrorCode::invalid, "collection name '" + name + "' is reserved or malformed (schema " +
+                                                 schema->name() + "): names may not be empty, start with '_' or contain '/'");
+        }
+        const auto policy = policies.find(name);
+        impl->collections.emplace(name, std::make_unique<Collection>(*impl->store, *schema,
+                                                                     policy == policies.end() ? nullptr : policy->second,
+                                                                     impl->config));
     }
     impl->start_background();
     return Engine(std::move(impl));

@@ -28,7 +28,7 @@ struct Mount {
 
 // What a request path resolved to.
 struct Route {
-    enum class Kind { none, health, ready, metrics, openapi, collection, item } kind = Kind::none;
+    enum class Kind { none, health, ready, metrics, openapi, collection, item, graph } kind = Kind::none;
     const Mount* mount = nullptr;
     std::string id;           // item routes: the decoded id
     std::string label = "unmatched";  // route template for metrics
@@ -127,6 +127,9 @@ struct Api::Impl {
             const std::size_t extra = segments.size() - mount.segments.size();
             if (extra == 0) return {Route::Kind::collection, &mount, {}, mount.prefix + "/"};
             if (extra == 1) return {Route::Kind::item, &mount, segments.back(), mount.prefix + "/{id}"};
+            if (extra == 2 && segments.back() == "graph") {
+                return {Route::Kind::graph, &mount, segments[segments.size() - 2], mount.prefix + "/{id}/graph"};
+            }
         }
         return route;
     }
@@ -163,6 +166,7 @@ struct Api::Impl {
                                                             : method_not_allowed("GET, HEAD", method);
             case Route::Kind::collection: return collection_route(request, *target, route);
             case Route::Kind::item: return item_route(request, route);
+            case Route::Kind::graph: return graph_route(request, route);
             case Route::Kind::none: break;
         }
         return make_problem(Error(ErrorCode::not_found, "no route for " + std::string(target->path())));
@@ -246,6 +250,21 @@ struct Api::Impl {
                               : collection.json_patch(id, *patch, write_options);
         if (!resource) return failure(resource.error(), request);
         return written(*resource, route, request);
+    }
+
+    // The stored objects of a document and the parent → child links between them.
+    Response graph_route(const Request& request, const Route& route) {
+        if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET, HEAD", request.method);
+        auto graph = route.mount->collection->graph(route.id);
+        if (!graph) return failure(graph.error(), request);
+        boost::json::array nodes;
+        for (const auto& node : graph->nodes) nodes.push_back(value(node));
+        boost::json::array edges;
+        for (const auto& edge : graph->edges) {
+            edges.push_back(boost::json::object{{"parent", edge.parent}, {"child", edge.child}, {"relation", edge.relation}});
+        }
+        return json_response(200, boost::json::serialize(boost::json::object{
+                                      {"root", graph->root}, {"nodes", std::move(nodes)}, {"edges", std::move(edges)}}));
     }
 
     Response create(const Request& request, const Route& route, std::string_view url_id) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,20 +58,42 @@ struct ResourcePage {
     std::string next_cursor;  ///< "" at the end.
 };
 
+/// A parent → child link in a document's object graph ("collection/id" on both ends).
+struct Edge {
+    std::string parent;
+    std::string child;
+    std::string relation;  ///< JSON Pointer of the child inside the parent ("/linkedPlanServices/0").
+
+    friend bool operator==(const Edge&, const Edge&) = default;
+};
+
+/// The stored objects of one document and the links between them (what a join index consumes).
+struct GraphView {
+    std::string root;                ///< "collection/id".
+    std::vector<std::string> nodes;  ///< Every stored object, root first.
+    std::vector<Edge> edges;
+};
+
 /// A collection of documents defined by one schema. Usually owned by an `Engine`; thread-safe.
 ///
 /// Every write validates the full resulting document before committing, commits the document and
-/// its outbox event(s) atomically, and is guarded by a store precondition, so concurrent writers
+/// its outbox event(s) atomically, and is guarded by store preconditions, so concurrent writers
 /// never lose an update: with If-Match a concurrent change gives `precondition_failed`; without it
 /// read-modify-write operations retry on the fresh document.
+///
+/// Object graphs: when an entity policy applies (the schema's `x-tessera.entities`, or the policy of a
+/// schema that maps entities into this collection), nested entities are stored as objects of their own
+/// collections, shared by id between documents, and reassembled on read. A document's tag covers the
+/// assembled graph, so changing a shared entity changes the tag of every document containing it.
 class Collection {
 public:
-    /// A collection over `store` for `schema`; `registry` resolves the schemas of linked entities.
-    /// Requires: all four outlive the collection.
+    /// A collection over `store` for `schema`; `entities` is the entity policy in force (nullptr: none).
+    /// Requires: all of them outlive the collection.
     Collection(store::Store& store,
-               const schema::Registry& registry,
                const schema::Schema& schema,
+               const schema::EntityPolicy* entities,
                const EngineConfig& config);
+    ~Collection();
 
     const std::string& name() const noexcept { return annotations_.collection; }
     const schema::Schema& schema() const noexcept { return schema_; }
@@ -91,36 +114,33 @@ public:
     /// If-None-Match), `not_found` (absent and creation not allowed).
     Result<Resource> replace(std::string_view id, boost::json::value body, const WriteOptions& options = {});
 
-    /// Applies an RFC 7386 merge patch and validates the result. Errors: `not_found`, `invalid`,
-    /// `precondition_failed`.
+    /// Applies an RFC 7386 merge patch (entities in arrays merged by id) and validates the result.
+    /// Errors: `not_found`, `invalid`, `precondition_failed`.
     Result<Resource> merge_patch(std::string_view id, const boost::json::value& patch, const WriteOptions& options = {});
 
-    /// Applies an RFC 6902 JSON Patch and validates the result. Errors: `not_found`, `invalid`
-    /// (malformed patch: details.kind "syntax"; or schema violations), `conflict` (a path does not
-    /// exist or a `test` failed), `precondition_failed`.
+    /// Applies an RFC 6902 JSON Patch to the assembled document and validates the result. Errors:
+    /// `not_found`, `invalid` (malformed patch: details.kind "syntax"; or schema violations),
+    /// `conflict` (a path does not exist or a `test` failed), `precondition_failed`.
     Result<Resource> json_patch(std::string_view id, const boost::json::value& patch, const WriteOptions& options = {});
 
-    /// Deletes the document. Errors: `not_found`, `precondition_failed`.
+    /// Deletes the document and the entities no other object refers to. Errors: `not_found`,
+    /// `precondition_failed`, `conflict` (the document is an entity other objects still refer to:
+    /// `details.referrers` lists them).
     Result<void> remove(std::string_view id, const WriteOptions& options = {});
 
     /// Up to `limit` documents after `cursor`, in id order. Errors: `invalid` (bad cursor).
     Result<ResourcePage> list(std::string_view cursor, std::size_t limit);
 
-private:
-    using Mutation = std::function<Result<boost::json::value>(const boost::json::value& current)>;
-    Result<Resource> update(std::string_view id, const WriteOptions& options, const char* fingerprint_kind,
-                            const boost::json::value& request, const Mutation& mutate);
-    Result<Resource> write(std::string_view id, boost::json::value body, std::optional<std::uint64_t> base_version,
-                           const store::Document* before, const WriteOptions& options, std::string_view fingerprint);
-    Result<std::optional<Resource>> replay(const WriteOptions& options, std::string_view fingerprint);
-    Result<void> prepare(std::string_view id, boost::json::value& body, std::optional<store::TimePoint>& expires_at,
-                         const store::Document* before);
+    /// The stored objects and links of a document. Errors: `not_found`.
+    Result<GraphView> graph(std::string_view id);
 
+private:
+    struct Impl;
     store::Store& store_;
-    const schema::Registry& registry_;
     const EngineConfig& config_;
     const schema::Schema& schema_;
     const schema::Annotations& annotations_;
+    std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace tessera::model

@@ -62,9 +62,13 @@ struct Precondition {
     friend bool operator==(const Precondition&, const Precondition&) = default;
 };
 
-/// One write in a batch.
+/// One write in a batch (or, for `check`, a precondition that must hold for the batch to apply).
 struct Op {
-    enum class Kind { put, remove };
+    enum class Kind {
+        put,     ///< Write `body` (creating or replacing the document).
+        remove,  ///< Delete the document (if it exists).
+        check,   ///< Write nothing; only `precondition` must hold (e.g. "still at version 7").
+    };
     Kind kind = Kind::put;
     std::string collection;
     std::string id;
@@ -78,6 +82,9 @@ struct Op {
     }
     static Op remove(std::string collection, std::string id, Precondition pre = {}) {
         return Op{Kind::remove, std::move(collection), std::move(id), {}, std::nullopt, pre};
+    }
+    static Op check(std::string collection, std::string id, Precondition pre) {
+        return Op{Kind::check, std::move(collection), std::move(id), {}, std::nullopt, pre};
     }
 };
 

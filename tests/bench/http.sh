@@ -1,0 +1,142 @@
+#!/bin/sh
+# HTTP benchmark: wrk against tessera-server and, in the same run, against nginx returning a body of
+# the same size; every figure is printed as a ratio to nginx. Not a test: run it by hand.
+#
+#   tests/bench/http.sh [seconds per workload, default 10]
+#
+# Workloads: GET by id (warm), POST create (validated) on the memory and SQLite stores, PATCH with
+# If-Match. Both servers get 2 worker threads; wrk runs 2 threads, 64 connections.
+set -eu
+cd "$(dirname "$0")/../.."
+duration=${1:-10}
+connections=64
+
+for tool in wrk nginx; do
+    command -v $tool >/dev/null 2>&1 || { [ -x /usr/sbin/$tool ] || { echo "http.sh: $tool is not installed (apt-get install $tool)" >&2; exit 2; }; }
+done
+PATH=$PATH:/usr/sbin
+
+[ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null
+cmake --build --preset release --target tessera-server >/dev/null
+
+work=$(mktemp -d)
+server_pid=""
+nginx_pid=""
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+plan=$(cat examples/data/plan.json | tr -d '\n')
+plan_id=$(printf '%s' "$plan" | python3 -c 'import json,sys; print(json.load(sys.stdin)["objectId"])')
+body_size=$(printf '%s' "$plan" | python3 -c 'import json,sys; print(len(json.dumps(json.load(sys.stdin),separators=(",",":"))))')
+
+# --- nginx: `return 200` with a body of the same size as the plan --------------------------------
+nginx_port=$(free_port)
+mkdir -p "$work/nginx"
+python3 - "$work/nginx/nginx.conf" "$nginx_port" "$body_size" <<'PY'
+import sys
+path, port, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+body = "x" * size
+open(path, "w").write(f"""
+worker_processes 2;
+daemon off;
+error_log /dev/null crit;
+pid {path}.pid;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ default_type application/json; return 200 '{body}'; }}
+  }}
+}}
+""")
+PY
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+nginx_pid=$!
+
+# --- wrk scripts -------------------------------------------------------------------------------------
+cat > "$work/post.lua" <<LUA
+local template = [[$plan]]
+local n = 0
+local tid = tostring(math.random(1, 1e9))
+request = function()
+  n = n + 1
+  local body = template:gsub('"objectId":%s*"([^"]*)"', '"objectId":"%1-' .. tid .. '-' .. n .. '"')
+  return wrk.format("POST", "/api/plans/", {["Content-Type"] = "application/json"}, body)
+end
+LUA
+cat > "$work/patch.lua" <<'LUA'
+-- Each request patches one of 1000 counters with the ETag last seen for it (If-Match: * before).
+local etags = {}
+local last_status = {}
+request = function()
+  local id = "c" .. math.random(0, 999)
+  local tag = etags[id] or "*"
+  return wrk.format("PATCH", "/api/counters/" .. id,
+    {["Content-Type"] = "application/merge-patch+json", ["If-Match"] = tag},
+    '{"label":"' .. math.random(1, 1e6) .. '"}')
+end
+response = function(status, headers, body)
+  last_status[status] = (last_status[status] or 0) + 1
+  local id = body:match('"id":"([^"]*)"')
+  if id and headers["ETag"] then etags[id] = headers["ETag"] end
+end
+done = function(summary, latency, requests) end
+LUA
+
+# Runs wrk; prints "requests/s p99_ms non2xx".
+measure() {
+    url=$1; shift
+    out=$(wrk -t 2 -c $connections -d "${duration}s" --latency "$@" "$url")
+    rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
+    p99=$(printf '%s\n' "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v=v/1000} else if (v ~ /ms$/) {sub("ms","",v)} else if (v ~ /s$/) {sub("s","",v); v=v*1000}; print v}')
+    bad=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $5}')
+    echo "$rps ${p99:-?} ${bad:-0}"
+}
+
+start_server() {
+    store=$1
+    schemas=$2
+    port=$(free_port)
+    build/release/apps/tessera-server/tessera-server --listen 127.0.0.1:$port --store "$store" --schemas "$schemas" \
+        --threads 2 --access-log off --log-level warn &
+    server_pid=$!
+    for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+    base="http://127.0.0.1:$port"
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+
+sleep 0.5
+nginx_result=$(measure "http://127.0.0.1:$nginx_port/")
+nginx_rps=${nginx_result%% *}
+
+ratio() { python3 -c "print(f'{float($1)/float($2)*100:.0f}%')"; }
+row() { # name result
+    set -- "$1" $2
+    printf '| %-34s | %10.0f | %6s | %8s | %5s |\n' "$1" "$2" "$(ratio "$2" "$nginx_rps")" "$3" "$4"
+}
+
+echo "| workload                           |      req/s | vs nginx | p99 (ms) | non-2xx |"
+echo "|------------------------------------|-----------:|---------:|---------:|--------:|"
+row "nginx return 200 (${body_size} B)" "$nginx_result"
+for store in memory sqlite; do
+    case $store in
+        memory) url="memory:" ;;
+        sqlite) url="sqlite:$work/bench.db" ;;
+    esac
+    start_server "$url" schemas
+    curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$plan" "$base/api/plans/"
+    [ $store = memory ] && row "GET plan by id, warm ($store)" "$(measure "$base/api/plans/$plan_id")"
+    row "POST plan, validated ($store)" "$(measure "$base/" -s "$work/post.lua")"
+    stop_server
+done
+start_server "sqlite:$work/counters.db" tests/data/schemas
+for i in $(seq 0 999); do printf '{"value":%d}' "$i" | curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @- "$base/api/counters/c$i"; done
+row "PATCH with If-Match (sqlite)" "$(measure "$base/" -s "$work/patch.lua")"
+stop_server
