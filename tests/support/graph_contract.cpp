@@ -1,0 +1,270 @@
+#include "support/graph_contract.hpp"
+
+#include "support/server_process.hpp"
+
+#include <tessera/json/canonical.hpp>
+#include <tessera/json/parse.hpp>
+#include <tessera/model/engine.hpp>
+
+#include <boost/json/parse.hpp>
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace tessera::test {
+namespace {
+
+using boost::json::value;
+
+value example_plan() {
+    std::ifstream in(TESSERA_SOURCE_DIR "/examples/data/plan.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    return boost::json::parse(text.str());
+}
+
+// A second plan sharing the example's first linked service, with ids of its own elsewhere.
+value second_plan(const value& first) {
+    value plan = first;
+    auto& o = plan.as_object();
+    o["objectId"] = "plan-two";
+    o["planCostShares"].as_object()["objectId"] = "mcs-two";
+    auto& services = o["linkedPlanServices"].as_array();
+    services.resize(1);
+    auto& ps = services[0].as_object();
+    ps["objectId"] = "ps-two";
+    ps["planserviceCostShares"].as_object()["objectId"] = "pscs-two";
+    return plan;
+}
+
+model::Engine make_engine(const StoreFactory& make_store) {
+    auto registry = schema::Registry::open(repository_schemas());
+    REQUIRE_MESSAGE(registry, (registry ? "" : registry.error().to_string()));
+    model::EngineConfig config;
+    config.sweep_interval = std::chrono::milliseconds(0);
+    auto engine = model::Engine::open(std::move(*registry), make_store(), config);
+    REQUIRE(engine);
+    return std::move(*engine);
+}
+
+std::uint64_t count(model::Engine& engine, const char* collection) { return engine.store().count(collection).value(); }
+
+// Everything stored, as (collection/id → text), to prove a failed write changed nothing.
+std::map<std::string, std::string> dump(model::Engine& engine) {
+    std::map<std::string, std::string> out;
+    for (const char* collection : {"plans", "planservices", "services", "membercostshares", "_links"}) {
+        std::string cursor;
+        do {
+            auto page = engine.store().scan(collection, cursor, 100).value();
+            for (const auto& doc : page.documents) out[std::string(collection) + "/" + doc.id] = doc.body;
+            cursor = page.next_cursor;
+        } while (!cursor.empty());
+    }
+    return out;
+}
+
+}  // namespace
+
+void run_graph_contract(const StoreFactory& make_store) {
+    const value plan = example_plan();
+    const std::string plan_id(plan.at("objectId").as_string());
+    const std::string service_id(plan.at("linkedPlanServices").at(0).at("linkedService").at("objectId").as_string());
+
+    SUBCASE("graph: a plan round-trips byte for byte in canonical form, stored as linked entities") {
+        auto engine = make_engine(make_store);
+        auto& plans = *engine.collection("plans");
+        auto created = plans.create(plan);
+        REQUIRE_MESSAGE(created, (created ? "" : created.error().to_string()));
+        CHECK(created->text == json::to_canonical(plan));
+        auto read = plans.get(plan_id);
+        REQUIRE(read);
+        CHECK(read->text == json::to_canonical(plan));
+        CHECK(read->etag == created->etag);
+        CHECK(count(engine, "plans") == 1);
+        CHECK(count(engine, "planservices") == 2);
+        CHECK(count(engine, "services") == 2);
+        CHECK(count(engine, "membercostshares") == 3);
+        // The stored plan holds links, not copies.
+        const auto stored = engine.store().get("plans", plan_id).value();
+        CHECK(stored.body.find("\"$entity\":\"planservices/") != std::string::npos);
+        CHECK(stored.body.find("Yearly physical") == std::string::npos);
+        // Entities are addressable on their own.
+        auto service = engine.collection("services")->get(service_id);
+        REQUIRE(service);
+        CHECK(service->body == plan.at("linkedPlanServices").at(0).at("linkedService"));
+        auto graph = plans.graph(plan_id);
+        REQUIRE(graph);
+        CHECK(graph->nodes.size() == 8);
+        CHECK(graph->edges.size() == 7);
+        bool saw = false;
+        for (const auto& e : graph->edges) saw = saw || (e.parent == "plans/" + plan_id && e.relation == "/planCostShares");
+        CHECK(saw);
+    }
+
+    SUBCASE("graph: a shared service is stored once; changing it changes both plans and their tags") {
+        auto engine = make_engine(make_store);
+        auto& plans = *engine.collection("plans");
+        auto first = plans.create(plan);
+        REQUIRE(first);
+        auto second = plans.create(second_plan(plan));
+        REQUIRE_MESSAGE(second, (second ? "" : second.error().to_string()));
+        CHECK(count(engine, "services") == 2);  // the shared one is not duplicated
+
+        auto patched = engine.collection("services")->merge_patch(service_id, boost::json::parse(R"({"name":"Renamed"})"));
+        REQUIRE_MESSAGE(patched, (patched ? "" : patched.error().to_string()));
+        auto a = plans.get(plan_id).value();
+        auto b = plans.get("plan-two").value();
+        CHECK(a.body.at("linkedPlanServices").at(0).at("linkedService").at("name").as_string() == "Renamed");
+        CHECK(b.body.at("linkedPlanServices").at(0).at("linkedService").at("name").as_string() == "Renamed");
+        CHECK_FALSE(a.etag == first->etag);
+        CHECK_FALSE(b.etag == second->etag);
+    }
+
+    SUBCASE("graph: deleting a plan removes its own entities and keeps shared ones") {
+        auto engine = make_engine(make_store);
+        auto& plans = *engine.collection("plans");
+        REQUIRE(plans.create(plan));
+        REQUIRE(plans.create(second_plan(plan)));
+        REQUIRE(plans.remove(plan_id));
+        CHECK(count(engine, "plans") == 1);
+        CHECK(count(engine, "planservices") == 1);
+        CHECK(count(engine, "services") == 1);  // the shared service stays for plan-two
+        CHECK(engine.collection("services")->get(service_id));
+        auto remaining = plans.get("plan-two");
+        REQUIRE(remaining);
+        CHECK(remaining->text == json::to_canonical(second_plan(plan)));
+        REQUIRE(plans.remove("plan-two"));
+        CHECK(count(engine, "planservices") == 0);
+        CHECK(count(engine, "services") == 0);
+        CHECK(count(engine, "membercostshares") == 0);
+        CHECK(count(engine, "_links") == 0);
+    }
+
+    SUBCASE("graph: deleting a referenced entity directly is a conflict naming the referrers") {
+        auto engine = make_engine(make_store);
+        REQUIRE(engine.collection("plans")->create(plan));
+        auto refused = engine.collection("services")->remove(service_id);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().code() == ErrorCode::conflict);
+        const auto& referrers = refused.error().details().at("referrers").as_array();
+        REQUIRE(referrers.size() == 1);
+        CHECK(referrers[0].as_string().starts_with("planservices/"));
+        CHECK(engine.collection("services")->get(service_id));
+    }
+
+    SUBCASE("graph: merge patch appends a new linkedPlanService and merges an existing one by id") {
+        auto engine = make_engine(make_store);
+        auto& plans = *engine.collection("plans");
+        auto created = plans.create(plan);
+        REQUIRE(created);
+        value added = plan.at("linkedPlanServices").at(0);
+        added.as_object()["objectId"] = "ps-new";
+        added.as_object()["linkedService"].as_object()["objectId"] = "svc-new";
+        added.as_object()["linkedService"].as_object()["name"] = "Dental";
+        added.as_object()["planserviceCostShares"].as_object()["objectId"] = "mcs-new";
+        const std::string existing_ps(plan.at("linkedPlanServices").at(1).at("objectId").as_string());
+        boost::json::object patch;
+        patch["linkedPlanServices"] = boost::json::array{
+            added, boost::json::object{{"objectId", existing_ps}, {"objectType", "planservice"}, {"_org", "changed.org"}}};
+        auto patched = plans.merge_patch(plan_id, patch);
+        REQUIRE_MESSAGE(patched, (patched ? "" : patched.error().to_string()));
+        const auto& list = patched->body.at("linkedPlanServices").as_array();
+        REQUIRE(list.size() == 3);  // two kept, one appended
+        CHECK(list[1].at("_org").as_string() == "changed.org");
+        CHECK(list[1].at("linkedService") == plan.at("linkedPlanServices").at(1).at("linkedService"));  // merged, not replaced
+        CHECK(list[2].at("linkedService").at("name").as_string() == "Dental");
+        CHECK(count(engine, "services") == 3);
+        CHECK(plans.get(plan_id)->text == patched->text);
+    }
+
+    SUBCASE("graph: JSON Patch removing a linkedPlanService deletes its orphaned entities") {
+        auto engine = make_engine(make_store);
+        auto& plans = *engine.collection("plans");
+        REQUIRE(plans.create(plan));
+        auto patched = plans.json_patch(plan_id, boost::json::parse(R"([{"op":"remove","path":"/linkedPlanServices/1"}])"));
+        REQUIRE_MESSAGE(patched, (patched ? "" : patched.error().to_string()));
+        CHECK(count(engine, "planservices") == 1);
+        CHECK(count(engine, "services") == 1);
+        CHECK(count(engine, "membercostshares") == 2);
+    }
+
+    SUBCASE("graph: a write failing validation or a precondition changes nothing") {
+        auto engine = make_engine(make_store);
+        auto& plans = *engine.collection("plans");
+        auto created = plans.create(plan);
+        REQUIRE(created);
+        const auto before = dump(engine);
+
+        auto invalid = plans.merge_patch(plan_id, boost::json::parse(R"({"linkedPlanServices":[{"objectId":")" +
+                                                                       std::string(plan.at("linkedPlanServices").at(0).at("objectId").as_string()) +
+                                                                       R"(","objectType":"planservice","linkedService":{"objectId":"x","objectType":"service","name":7}}]})"));
+        REQUIRE_FALSE(invalid);
+        CHECK(invalid.error().code() == ErrorCode::invalid);
+        CHECK(dump(engine) == before);
+
+        model::WriteOptions stale;
+        stale.preconditions.if_match = model::EtagSet{false, {{"stale", false}}};
+        CHECK(plans.merge_patch(plan_id, boost::json::parse(R"({"planType":"x"})"), stale).error().code() ==
+              ErrorCode::precondition_failed);
+        CHECK(plans.create(plan).error().code() == ErrorCode::conflict);
+        CHECK(dump(engine) == before);
+    }
+
+    SUBCASE("graph: one event per changed stored object, with root and parent") {
+        auto engine = make_engine(make_store);
+        REQUIRE(engine.collection("plans")->create(plan));
+        auto events = engine.store().claim(100, std::chrono::seconds(30)).value();
+        CHECK(events.size() == 8);
+        std::set<std::string> objects;
+        for (const auto& e : events) {
+            CHECK(e.action == "created");
+            CHECK(e.root_id == "plans/" + plan_id);
+            objects.insert(e.collection + "/" + e.document_id);
+            if (e.collection == "services") CHECK(e.parent_id.starts_with("planservices/"));
+            if (e.collection == "plans") CHECK(e.parent_id.empty());
+        }
+        CHECK(objects.size() == 8);
+        CHECK(engine.store().ack([&] {
+            std::vector<std::string> ids;
+            for (const auto& e : events) ids.push_back(e.id);
+            return ids;
+        }()));
+        REQUIRE(engine.collection("services")->merge_patch(service_id, boost::json::parse(R"({"name":"x"})")));
+        auto more = engine.store().claim(100, std::chrono::seconds(30)).value();
+        REQUIRE(more.size() == 1);
+        CHECK(more[0].action == "updated");
+        CHECK(more[0].collection == "services");
+    }
+
+    SUBCASE("graph: concurrent patches of two plans sharing a service never lose either change") {
+        auto engine = make_engine(make_store);
+        auto& plans = *engine.collection("plans");
+        REQUIRE(plans.create(plan));
+        REQUIRE(plans.create(second_plan(plan)));
+        const std::string ps_one(plan.at("linkedPlanServices").at(0).at("objectId").as_string());
+        // Each thread renames the shared service through its own plan, and records its own marker in
+        // its plan; after both, the service holds one of the names and each plan its own marker.
+        constexpr int kRounds = 20;
+        auto worker = [&](const std::string& id, const std::string& ps, const std::string& field) {
+            for (int i = 0; i < kRounds; ++i) {
+                boost::json::object service{{"objectId", service_id}, {"objectType", "service"}, {field, std::to_string(i)}};
+                boost::json::object planservice{{"objectId", ps}, {"objectType", "planservice"}, {"linkedService", service}};
+                boost::json::object patch{{"linkedPlanServices", boost::json::array{planservice}}};
+                auto r = plans.merge_patch(id, patch);
+                REQUIRE_MESSAGE(r, (r ? "" : r.error().to_string()));
+            }
+        };
+        std::thread a(worker, plan_id, ps_one, "_org");
+        std::thread b(worker, "plan-two", "ps-two", "name");
+        a.join();
+        b.join();
+        const auto service = engine.collection("services")->get(service_id).value().body;
+        CHECK(service.at("_org").as_string() == std::to_string(kRounds - 1));
+        CHECK(service.at("name").as_string() == std::to_string(kRounds - 1));
+    }
+}
+
+}  // namespace tessera::test
