@@ -82,6 +82,11 @@ Result<std::shared_ptr<const Schema>> build(DocumentSet& documents, std::size_t 
 
     // The meta-schema first: it names the exact place of a malformed keyword, which valijson cannot.
     if (auto problems = metaschema(draft).validate(root); !problems.empty()) {
+        // Where the meta-schema can only say which object failed (its propertyNames checks report no
+        // detail), bundling may name the very key ("invalid regular expression" in patternProperties).
+        if (problems.front().message == kGenericMismatch) {
+            if (auto bundle = documents.bundle(index); !bundle) return std::move(bundle).error();
+        }
         bj::array errors;
         for (const auto& problem : problems) errors.push_back(bj::object{{"pointer", problem.pointer}, {"message", problem.message}});
         return load_error(file, problems.front().pointer,

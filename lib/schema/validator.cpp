@@ -15,6 +15,7 @@
 #include <cmath>
 #include <limits>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 #include <set>
 #include <stdexcept>
@@ -248,6 +249,26 @@ std::string quoted(std::string_view text, std::string_view prefix, std::string_v
     return std::string(text.substr(prefix.size(), text.size() - prefix.size() - suffix.size()));
 }
 
+// valijson's "String should be no more than 5 characters in length." and kin, in our words.
+std::string rewrite_count(std::string_view text) {
+    static constexpr struct {
+        std::string_view prefix, suffix, before, plural, singular;
+    } kCounts[] = {
+        {"String should be no more than ", " characters in length.", "string must be at most ", " characters long", " character long"},
+        {"String should be no fewer than ", " characters in length.", "string must be at least ", " characters long", " character long"},
+        {"Array should contain no more than ", " elements.", "array must have at most ", " items", " item"},
+        {"Array should contain no fewer than ", " elements.", "array must have at least ", " items", " item"},
+        {"Object should have no more than ", " properties.", "object must have at most ", " properties", " property"},
+        {"Object should have no fewer than ", " properties.", "object must have at least ", " properties", " property"},
+    };
+    for (const auto& count : kCounts) {
+        if (auto number = quoted(text, count.prefix, count.suffix); !number.empty()) {
+            return std::string(count.before) + number + std::string(number == "1" ? count.singular : count.plural);
+        }
+    }
+    return {};
+}
+
 Item translate(const vj::ValidationResults::Error& error) {
     Item item{to_pointer(error.context), {}, true};
     const std::string_view text = error.description;
@@ -290,8 +311,12 @@ Item translate(const vj::ValidationResults::Error& error) {
     } else if (text == "Array contains more items than allowed by items constraint." ||
                text.starts_with("Cannot validate item #")) {
         item.message = "array has more items than allowed (additionalItems)";
+    } else if (const auto rewritten = rewrite_count(text); !rewritten.empty()) {
+        item.message = rewritten;
+    } else if (auto pair = quoted(text, "Elements at indexes #", " violate uniqueness constraint."); !pair.empty()) {
+        item.message = "items " + pair + " are equal (uniqueItems)";
     } else {
-        // The rest ("String should be no more than 5 characters.") read well once in our style.
+        // Anything else valijson says reads well enough once in our style.
         item.message = std::string(text);
         if (item.message.ends_with('.')) item.message.pop_back();
         if (!item.message.empty() && item.message.front() >= 'A' && item.message.front() <= 'Z') {
@@ -324,12 +349,52 @@ std::vector<ValidationError> to_errors(const vj::ValidationResults& results) {
     for (auto& item : items) {
         if (item.wrapper) {
             if (covered(item.pointer)) continue;
-            item.message = "value does not match the schema";
+            item.message = std::string(kGenericMismatch);
         }
         if (seen.emplace(item.pointer, item.message).second) errors.push_back({item.pointer, item.message});
     }
-    if (errors.empty()) errors.push_back({"", "value does not match the schema"});
+    if (errors.empty()) errors.push_back({"", std::string(kGenericMismatch)});
     return errors;
+}
+
+// Where `pointer` is in document order: the position of each step among its siblings.
+std::vector<std::size_t> position_of(const bj::value& instance, std::string_view pointer) {
+    std::vector<std::size_t> position;
+    const bj::value* node = &instance;
+    std::size_t start = 0;
+    while (node != nullptr && start < pointer.size()) {
+        const std::size_t end = std::min(pointer.find('/', start + 1), pointer.size());
+        std::string token;
+        for (std::size_t i = start + 1; i < end; ++i) {
+            const bool escape = pointer[i] == '~' && i + 1 < end;
+            token += escape ? (pointer[++i] == '0' ? '~' : '/') : pointer[i];
+        }
+        start = end;
+        std::size_t index = std::numeric_limits<std::size_t>::max();
+        const bj::value* child = nullptr;
+        if (const auto* object = node->if_object()) {
+            const auto found = object->find(token);
+            if (found != object->end()) {
+                index = static_cast<std::size_t>(found - object->begin());
+                child = &found->value();
+            }
+        } else if (const auto* array = node->if_array()) {
+            index = std::strtoull(token.c_str(), nullptr, 10);
+            if (index < array->size()) child = &(*array)[index];
+        }
+        position.push_back(index);
+        node = child;
+    }
+    return position;
+}
+
+// valijson reports constraint by constraint; people read documents top to bottom.
+void sort_in_document_order(const bj::value& instance, std::vector<ValidationError>& errors) {
+    std::vector<std::pair<std::vector<std::size_t>, ValidationError>> keyed;
+    keyed.reserve(errors.size());
+    for (auto& error : errors) keyed.emplace_back(position_of(instance, error.pointer), std::move(error));
+    std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < errors.size(); ++i) errors[i] = std::move(keyed[i].second);
 }
 
 bool has_uint64(const bj::value& value) {
@@ -413,7 +478,9 @@ std::vector<ValidationError> Validator::validate(const bj::value& instance) cons
         if (impl_->run(instance, nullptr)) return {};
         vj::ValidationResults results;
         impl_->run(instance, &results);
-        return to_errors(results);
+        auto errors = to_errors(results);
+        sort_in_document_order(instance, errors);
+        return errors;
     } catch (const std::exception& e) {
         return {{"", std::string("the document could not be validated: ") + e.what()}};
     }

@@ -9,9 +9,13 @@
 #include <boost/json/value.hpp>
 
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace tessera::schema {
+
+/// The message of a failure valijson reports without saying what failed.
+inline constexpr std::string_view kGenericMismatch = "value does not match the schema";
 
 /// Immutable after `compile`; `is_valid` and `validate` may run concurrently from any threads
 /// (each call uses its own valijson::Validator; the compiled schema and its regexes are only read).
