@@ -18,20 +18,6 @@ namespace json = boost::json;
 
 constexpr std::string_view kBlock = "x-tessera";
 
-std::string_view kind_name(const json::value& value) {
-    switch (value.kind()) {
-        case json::kind::null: return "null";
-        case json::kind::bool_: return "a boolean";
-        case json::kind::int64:
-        case json::kind::uint64:
-        case json::kind::double_: return "a number";
-        case json::kind::string: return "a string";
-        case json::kind::array: return "an array";
-        case json::kind::object: return "an object";
-    }
-    return "a value";
-}
-
 // Walks the block, failing at the first problem with the pointer of the offending value. Every
 // accessor takes the pointer of the value it reads, so errors name exactly the place to fix.
 class BlockReader {
@@ -67,6 +53,15 @@ public:
         return &value.get_object();
     }
 
+    // An object whose keys are all among `known`.
+    Result<const json::object*> block(const json::value& value, std::string_view pointer,
+                                      std::initializer_list<std::string_view> known) const {
+        auto result = object(value, pointer);
+        if (!result) return result;
+        if (auto keys = only_keys(**result, pointer, known); !keys) return keys.error();
+        return result;
+    }
+
     Result<std::string> string(const json::value& value, std::string_view pointer, bool non_empty) const {
         if (!value.is_string()) return wrong_type(pointer, value, non_empty ? "a non-empty string" : "a string");
         if (non_empty && value.get_string().empty()) return invalid(pointer, "expected a non-empty string");
@@ -93,9 +88,8 @@ bool is_collection_name(std::string_view name) {
 }
 
 Result<IdPolicy> read_id(const BlockReader& reader, const json::value& value, const std::string& pointer) {
-    auto object = reader.object(value, pointer);
+    auto object = reader.block(value, pointer, {"field", "generate", "fromUrl"});
     if (!object) return std::move(object).error();
-    if (auto keys = reader.only_keys(**object, pointer, {"field", "generate", "fromUrl"}); !keys) return keys.error();
     // An explicit block means "never generate" unless it says how (header: absent = never).
     IdPolicy policy;
     for (const auto& member : **object) {
@@ -126,9 +120,8 @@ Result<IdPolicy> read_id(const BlockReader& reader, const json::value& value, co
 }
 
 Result<TtlPolicy> read_ttl(const BlockReader& reader, const json::value& value, const std::string& pointer) {
-    auto object = reader.object(value, pointer);
+    auto object = reader.block(value, pointer, {"field", "default"});
     if (!object) return std::move(object).error();
-    if (auto keys = reader.only_keys(**object, pointer, {"field", "default"}); !keys) return keys.error();
     TtlPolicy policy;
     for (const auto& member : **object) {
         const auto at = append_token(pointer, member.key());
@@ -148,9 +141,8 @@ Result<TtlPolicy> read_ttl(const BlockReader& reader, const json::value& value, 
 }
 
 Result<EntityPolicy> read_entities(const BlockReader& reader, const json::value& value, const std::string& pointer) {
-    auto object = reader.object(value, pointer);
+    auto object = reader.block(value, pointer, {"idField", "typeField", "types"});
     if (!object) return std::move(object).error();
-    if (auto keys = reader.only_keys(**object, pointer, {"idField", "typeField", "types"}); !keys) return keys.error();
     EntityPolicy policy;
     for (const auto& member : **object) {
         const auto at = append_token(pointer, member.key());
@@ -225,13 +217,9 @@ Result<Annotations> parse_annotations(const json::value& schema, std::string_vie
 
     const BlockReader reader(file);
     const std::string pointer = append_token("", kBlock);
-    auto object = reader.object(*block, pointer);
+    auto object =
+        reader.block(*block, pointer, {"collection", "routes", "id", "ttl", "requireIfMatch", "entities", "expose"});
     if (!object) return std::move(object).error();
-    if (auto keys = reader.only_keys(**object, pointer,
-                                     {"collection", "routes", "id", "ttl", "requireIfMatch", "entities", "expose"});
-        !keys) {
-        return keys.error();
-    }
 
     for (const auto& member : **object) {
         const auto key = member.key();

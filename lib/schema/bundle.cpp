@@ -90,20 +90,6 @@ Result<void> for_each_subschema(Value& schema, Draft draft, Visit&& visit) {
 
 std::string_view id_keyword(Draft draft) noexcept { return draft == Draft::draft4 ? "id" : "$id"; }
 
-std::string_view kind_name(const bj::value& value) noexcept {
-    switch (value.kind()) {
-        case bj::kind::null: return "null";
-        case bj::kind::bool_: return "a boolean";
-        case bj::kind::int64:
-        case bj::kind::uint64:
-        case bj::kind::double_: return "a number";
-        case bj::kind::string: return "a string";
-        case bj::kind::array: return "an array";
-        case bj::kind::object: return "an object";
-    }
-    return "a value";
-}
-
 Result<Draft> draft_of(const bj::value& root, Draft fallback, std::string_view file) {
     const auto* object = root.if_object();
     const auto* declared = object ? object->if_contains("$schema") : nullptr;
@@ -119,26 +105,6 @@ Result<Draft> draft_of(const bj::value& root, Draft fallback, std::string_view f
     return load_error(file, "/$schema",
                       "unsupported $schema '" + std::string(declared->get_string()) +
                           "' (supported: draft-04, draft-06 and draft-07)");
-}
-
-// The decoded reference tokens of an RFC 6901 pointer ("" = none).
-std::vector<std::string> split_pointer(std::string_view pointer) {
-    std::vector<std::string> tokens;
-    std::size_t pos = 0;
-    while (pos < pointer.size()) {
-        const std::size_t end = std::min(pointer.find('/', pos + 1), pointer.size());
-        std::string token;
-        for (std::size_t i = pos + 1; i < end; ++i) {
-            if (pointer[i] == '~' && i + 1 < end && (pointer[i + 1] == '0' || pointer[i + 1] == '1')) {
-                token += pointer[++i] == '0' ? '~' : '/';
-            } else {
-                token += pointer[i];
-            }
-        }
-        tokens.push_back(std::move(token));
-        pos = end;
-    }
-    return tokens;
 }
 
 const bj::value* child_of(const bj::value& node, const std::string& token) {
@@ -436,6 +402,10 @@ Result<void> DocumentSet::extract_checks(bj::object& schema, std::size_t documen
     const std::string& file = documents_[document]->file;
     Checks checks;
     bool any = false;
+    const auto expected = [&](std::string_view keyword, std::string_view what, const bj::value& got) {
+        return load_error(file, append_token(pointer, keyword),
+                          "expected " + std::string(what) + ", got " + std::string(kind_name(got)));
+    };
 
     const auto compile = [&](const bj::value& source, const std::string& at) -> Result<Pattern> {
         if (!source.is_string()) return load_error(file, at, "expected a string, got " + std::string(kind_name(source)));
@@ -460,9 +430,7 @@ Result<void> DocumentSet::extract_checks(bj::object& schema, std::size_t documen
         any = true;
     }
     if (const auto* format = schema.if_contains("format")) {
-        if (!format->is_string()) {
-            return load_error(file, append_token(pointer, "format"), "expected a string, got " + std::string(kind_name(*format)));
-        }
+        if (!format->is_string()) return expected("format", "a string", *format);
         if (is_asserted_format(format->get_string())) {
             checks.format = std::string(format->get_string());
             any = true;
@@ -483,9 +451,7 @@ Result<void> DocumentSet::extract_checks(bj::object& schema, std::size_t documen
         const auto* bound = schema.if_contains(keyword);
         if (bound == nullptr) continue;
         *slot = to_number(*bound);
-        if (!*slot) {
-            return load_error(file, append_token(pointer, keyword), "expected a number, got " + std::string(kind_name(*bound)));
-        }
+        if (!*slot) return expected(keyword, "a number", *bound);
         if (std::string_view(keyword) == "multipleOf" && (*slot)->value <= 0) {
             return load_error(file, append_token(pointer, keyword), "expected a number greater than 0");
         }
@@ -498,9 +464,7 @@ Result<void> DocumentSet::extract_checks(bj::object& schema, std::size_t documen
         any = true;
     }
     if (const auto* allowed = schema.if_contains("enum")) {
-        if (!allowed->is_array()) {
-            return load_error(file, append_token(pointer, "enum"), "expected an array, got " + std::string(kind_name(*allowed)));
-        }
+        if (!allowed->is_array()) return expected("enum", "an array", *allowed);
         checks.allowed = allowed->get_array();
         schema.erase("enum");
         any = true;
@@ -616,20 +580,19 @@ Result<void> DocumentSet::check_cycles(const BundleState& state, const bj::value
         if (local == "#") return &root;
         return state.refs.if_contains(local.substr(kRefsPrefix.size()));
     };
-    for (const auto& [key, value] : state.refs) {
+    const auto circular = [&](const bj::value& start) {
         std::size_t steps = 0;
-        for (const bj::value* node = &value; node != nullptr; node = next(*node)) {
-            if (++steps > state.refs.size() + 2) {
-                const auto& [file, pointer] = state.origins.at(std::string(key));
-                return load_error(file, pointer, "circular $ref: the chain of references never reaches a schema");
-            }
+        for (const bj::value* node = &start; node != nullptr; node = next(*node)) {
+            if (++steps > state.refs.size() + 2) return true;
         }
-    }
-    std::size_t steps = 0;
-    for (const bj::value* node = &root; node != nullptr; node = next(*node)) {
-        if (++steps > state.refs.size() + 2) {
-            return load_error(documents_[state.main]->file, "/$ref", "circular $ref: the chain of references never reaches a schema");
-        }
+        return false;
+    };
+    constexpr std::string_view kCircular = "circular $ref: the chain of references never reaches a schema";
+    if (circular(root)) return load_error(documents_[state.main]->file, "/$ref", kCircular);
+    for (const auto& [key, value] : state.refs) {
+        if (!circular(value)) continue;
+        const auto& [file, pointer] = state.origins.at(std::string(key));
+        return load_error(file, pointer, kCircular);
     }
     return {};
 }

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tessera::schema {
 
@@ -12,5 +13,8 @@ std::string escape_token(std::string_view token);
 
 /// `pointer` + "/" + escaped `token`.
 std::string append_token(std::string_view pointer, std::string_view token);
+
+/// The decoded reference tokens of `pointer` ("" has none; "~1" -> "/", "~0" -> "~").
+std::vector<std::string> split_pointer(std::string_view pointer);
 
 }  // namespace tessera::schema

@@ -361,24 +361,16 @@ std::vector<ValidationError> to_errors(const vj::ValidationResults& results) {
 std::vector<std::size_t> position_of(const bj::value& instance, std::string_view pointer) {
     std::vector<std::size_t> position;
     const bj::value* node = &instance;
-    std::size_t start = 0;
-    while (node != nullptr && start < pointer.size()) {
-        const std::size_t end = std::min(pointer.find('/', start + 1), pointer.size());
-        std::string token;
-        for (std::size_t i = start + 1; i < end; ++i) {
-            const bool escape = pointer[i] == '~' && i + 1 < end;
-            token += escape ? (pointer[++i] == '0' ? '~' : '/') : pointer[i];
-        }
-        start = end;
+    for (const auto& token : split_pointer(pointer)) {
         std::size_t index = std::numeric_limits<std::size_t>::max();
         const bj::value* child = nullptr;
-        if (const auto* object = node->if_object()) {
+        if (const auto* object = node ? node->if_object() : nullptr) {
             const auto found = object->find(token);
             if (found != object->end()) {
                 index = static_cast<std::size_t>(found - object->begin());
                 child = &found->value();
             }
-        } else if (const auto* array = node->if_array()) {
+        } else if (const auto* array = node ? node->if_array() : nullptr) {
             index = std::strtoull(token.c_str(), nullptr, 10);
             if (index < array->size()) child = &(*array)[index];
         }
