@@ -143,7 +143,8 @@ std::optional<LoadedSchema> load_schema(const Options& options) {
     if (loaded.schema == nullptr) loaded.schema = loaded.registry->find_collection(options.schema);
     if (loaded.schema == nullptr) {
         std::string known;
-        for (const auto* candidate : loaded.registry->schemas()) known += (known.empty() ? "" : ", ") + candidate->name();
+        for (const auto* candidate : loaded.registry->schemas())
+            known += (known.empty() ? "" : ", ") + candidate->name();
         std::cerr << "tessera validate: no schema '" << options.schema << "' in " << options.schemas
                   << " (it has: " << (known.empty() ? "none" : known) << ")\n";
         return std::nullopt;
@@ -208,8 +209,8 @@ int run_validate(std::span<const std::string_view> args) {
         }
         for (const auto& error : loaded->schema->validate(*document)) {
             any_invalid = true;
-            std::cout << boost::json::serialize(
-                             boost::json::object{{"file", file}, {"pointer", error.pointer}, {"message", error.message}})
+            std::cout << boost::json::serialize(boost::json::object{
+                             {"file", file}, {"pointer", error.pointer}, {"message", error.message}})
                       << "\n";
         }
     }

@@ -34,7 +34,8 @@ public:
     }
 
     // Requires every key of `object` to be one of `known`.
-    Result<void> only_keys(const json::object& object, std::string_view pointer,
+    Result<void> only_keys(const json::object& object,
+                           std::string_view pointer,
                            std::initializer_list<std::string_view> known) const {
         for (const auto& member : object) {
             bool found = false;
@@ -54,7 +55,8 @@ public:
     }
 
     // An object whose keys are all among `known`.
-    Result<const json::object*> block(const json::value& value, std::string_view pointer,
+    Result<const json::object*> block(const json::value& value,
+                                      std::string_view pointer,
                                       std::initializer_list<std::string_view> known) const {
         auto result = object(value, pointer);
         if (!result) return result;
@@ -132,8 +134,9 @@ Result<TtlPolicy> read_ttl(const BlockReader& reader, const json::value& value, 
         } else {
             policy.default_ttl = parse_duration(member.value());
             if (!policy.default_ttl) {
-                return reader.invalid(at, "expected a positive duration: \"30d\", \"12h\", \"90m\", \"45s\" or a "
-                                          "whole number of seconds");
+                return reader.invalid(at,
+                                      "expected a positive duration: \"30d\", \"12h\", \"90m\", \"45s\" or a "
+                                      "whole number of seconds");
             }
         }
     }
@@ -163,7 +166,8 @@ Result<EntityPolicy> read_entities(const BlockReader& reader, const json::value&
     return policy;
 }
 
-Result<std::vector<std::string>> read_routes(const BlockReader& reader, const json::value& value,
+Result<std::vector<std::string>> read_routes(const BlockReader& reader,
+                                             const json::value& value,
                                              const std::string& pointer) {
     if (!value.is_array()) return reader.wrong_type(pointer, value, "an array of path prefixes");
     std::vector<std::string> routes;
@@ -196,11 +200,20 @@ std::optional<std::chrono::seconds> parse_duration(const json::value& value) {
     if (ec != std::errc{} || end != digits.data() + digits.size() || count <= 0) return std::nullopt;
     std::int64_t unit = 0;
     switch (text.back()) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: return std::nullopt;
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        default:
+            return std::nullopt;
     }
     if (count > kMax / unit) return std::nullopt;
     return std::chrono::seconds(count * unit);

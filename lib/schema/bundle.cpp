@@ -88,7 +88,9 @@ Result<void> for_each_subschema(Value& schema, Draft draft, Visit&& visit) {
     return {};
 }
 
-std::string_view id_keyword(Draft draft) noexcept { return draft == Draft::draft4 ? "id" : "$id"; }
+std::string_view id_keyword(Draft draft) noexcept {
+    return draft == Draft::draft4 ? "id" : "$id";
+}
 
 Result<Draft> draft_of(const bj::value& root, Draft fallback, std::string_view file) {
     const auto* object = root.if_object();
@@ -193,8 +195,8 @@ void normalise_numbers(bj::value& value) {
 
 struct DocumentSet::BundleState {
     std::size_t main = 0;
-    bj::object refs;                                   // "<n>" -> bundled subschema
-    std::map<Location, std::string> hoisted;           // target -> "<n>"
+    bj::object refs;                                                     // "<n>" -> bundled subschema
+    std::map<Location, std::string> hoisted;                             // target -> "<n>"
     std::map<std::string, std::pair<std::string, std::string>> origins;  // "<n>" -> (file, pointer of its $ref)
     struct Pending {
         std::string key;
@@ -217,9 +219,15 @@ DocumentSet::DocumentSet(RegistryOptions options, std::vector<std::filesystem::p
 
 DocumentSet::~DocumentSet() = default;
 
-const bj::value& DocumentSet::root(std::size_t document) const { return documents_.at(document)->root; }
-Draft DocumentSet::draft(std::size_t document) const { return documents_.at(document)->draft; }
-const std::string& DocumentSet::file(std::size_t document) const { return documents_.at(document)->file; }
+const bj::value& DocumentSet::root(std::size_t document) const {
+    return documents_.at(document)->root;
+}
+Draft DocumentSet::draft(std::size_t document) const {
+    return documents_.at(document)->draft;
+}
+const std::string& DocumentSet::file(std::size_t document) const {
+    return documents_.at(document)->file;
+}
 
 Result<std::size_t> DocumentSet::add(bj::value root, std::string_view uri, std::string file) {
     auto draft = draft_of(root, options_.default_draft, file);
@@ -241,8 +249,10 @@ Result<std::size_t> DocumentSet::add(bj::value root, std::string_view uri, std::
     return index;
 }
 
-Result<void> DocumentSet::register_uri(std::map<std::string, Location>& table, const std::string& uri,
-                                       Location location, std::string_view pointer_of_id) {
+Result<void> DocumentSet::register_uri(std::map<std::string, Location>& table,
+                                       const std::string& uri,
+                                       Location location,
+                                       std::string_view pointer_of_id) {
     const auto [it, inserted] = table.emplace(uri, location);
     if (inserted || it->second == location) return {};
     const Document& other = *documents_[it->second.document];
@@ -250,7 +260,9 @@ Result<void> DocumentSet::register_uri(std::map<std::string, Location>& table, c
                       "duplicate schema URI '" + uri + "' (also " + other.file + "#" + it->second.pointer + ")");
 }
 
-Result<void> DocumentSet::index(std::size_t document, const bj::value& node, const std::string& pointer,
+Result<void> DocumentSet::index(std::size_t document,
+                                const bj::value& node,
+                                const std::string& pointer,
                                 const std::string& base) {
     const Draft draft = documents_[document]->draft;
     std::string scope = base;
@@ -330,18 +342,22 @@ Result<std::optional<DocumentSet::Location>> DocumentSet::lookup(const std::stri
     // RFC 6901 §6: a fragment is %-decoded, then read as a JSON Pointer if it starts with '/'.
     const std::string decoded = percent_decode(fragment);
     if (decoded.empty()) return std::optional<Location>(it->second);
-    if (decoded.front() == '/') return std::optional<Location>(Location{it->second.document, it->second.pointer + decoded});
+    if (decoded.front() == '/')
+        return std::optional<Location>(Location{it->second.document, it->second.pointer + decoded});
     const auto anchor = anchors_.find(uri + "#" + decoded);
     if (anchor == anchors_.end()) return std::optional<Location>();
     return std::optional<Location>(anchor->second);
 }
 
-Result<DocumentSet::Location> DocumentSet::resolve_ref(std::string_view ref, const std::string& base, std::size_t from,
+Result<DocumentSet::Location> DocumentSet::resolve_ref(std::string_view ref,
+                                                       const std::string& base,
+                                                       std::size_t from,
                                                        const std::string& ref_pointer) {
     const Document& document = *documents_[from];
     const auto [uri_part, fragment] = split_fragment(ref);
     const auto unresolvable = [&](std::string_view why) {
-        return load_error(document.file, ref_pointer, "unresolvable $ref '" + std::string(ref) + "': " + std::string(why));
+        return load_error(document.file, ref_pointer,
+                          "unresolvable $ref '" + std::string(ref) + "': " + std::string(why));
     };
 
     auto uri = uri_part.empty() ? std::optional<std::string>(base) : resolve_uri(base, uri_part);
@@ -357,7 +373,9 @@ Result<DocumentSet::Location> DocumentSet::resolve_ref(std::string_view ref, con
             if (!found) return std::move(found).error();
         }
     }
-    if (!*found) return unresolvable("no schema has the URI '" + *uri + (fragment.empty() ? "" : "#" + std::string(fragment)) + "'");
+    if (!*found)
+        return unresolvable("no schema has the URI '" + *uri + (fragment.empty() ? "" : "#" + std::string(fragment)) +
+                            "'");
 
     const Location& target = **found;
     std::error_code ec;
@@ -384,7 +402,8 @@ std::string DocumentSet::base_at(const Location& location) const {
             node = child_of(*node, token);
             if (node == nullptr) break;
             if (kind == Child::schema || (kind == Child::items && !node->is_array())) next = At::schema;
-            if (kind == Child::schema_array || kind == Child::schema_map || (kind == Child::items && node->is_array())) {
+            if (kind == Child::schema_array || kind == Child::schema_map ||
+                (kind == Child::items && node->is_array())) {
                 next = At::container;
             }
         } else {
@@ -397,7 +416,9 @@ std::string DocumentSet::base_at(const Location& location) const {
     return base;
 }
 
-Result<void> DocumentSet::extract_checks(bj::object& schema, std::size_t document, const std::string& pointer,
+Result<void> DocumentSet::extract_checks(bj::object& schema,
+                                         std::size_t document,
+                                         const std::string& pointer,
                                          BundleState& state) {
     const std::string& file = documents_[document]->file;
     Checks checks;
@@ -408,7 +429,8 @@ Result<void> DocumentSet::extract_checks(bj::object& schema, std::size_t documen
     };
 
     const auto compile = [&](const bj::value& source, const std::string& at) -> Result<Pattern> {
-        if (!source.is_string()) return load_error(file, at, "expected a string, got " + std::string(kind_name(source)));
+        if (!source.is_string())
+            return load_error(file, at, "expected a string, got " + std::string(kind_name(source)));
         const std::string text(source.get_string());
         auto& regex = state.regexes[text];
         if (!regex) {
@@ -444,10 +466,10 @@ Result<void> DocumentSet::extract_checks(bj::object& schema, std::size_t documen
         schema.erase("pattern");
         any = true;
     }
-    for (const auto& [keyword, slot] : {std::pair{"minimum", &checks.minimum}, std::pair{"maximum", &checks.maximum},
-                                        std::pair{"exclusiveMinimum", &checks.exclusive_minimum},
-                                        std::pair{"exclusiveMaximum", &checks.exclusive_maximum},
-                                        std::pair{"multipleOf", &checks.multiple_of}}) {
+    for (const auto& [keyword, slot] :
+         {std::pair{"minimum", &checks.minimum}, std::pair{"maximum", &checks.maximum},
+          std::pair{"exclusiveMinimum", &checks.exclusive_minimum},
+          std::pair{"exclusiveMaximum", &checks.exclusive_maximum}, std::pair{"multipleOf", &checks.multiple_of}}) {
         const auto* bound = schema.if_contains(keyword);
         if (bound == nullptr) continue;
         *slot = to_number(*bound);
@@ -478,8 +500,8 @@ Result<void> DocumentSet::extract_checks(bj::object& schema, std::size_t documen
             property_patterns.push_back(std::move(*compiled));
         }
     }
-    if (const auto* additional = schema.if_contains("additionalProperties"); additional && additional->is_bool() &&
-                                                                             !additional->get_bool()) {
+    if (const auto* additional = schema.if_contains("additionalProperties");
+        additional && additional->is_bool() && !additional->get_bool()) {
         Checks::Closed closed;
         if (const auto* properties = schema.if_contains("properties"); properties && properties->is_object()) {
             for (const auto& member : properties->get_object()) closed.names.emplace(member.key());
@@ -496,8 +518,8 @@ Result<void> DocumentSet::extract_checks(bj::object& schema, std::size_t documen
     return {};
 }
 
-Result<void> DocumentSet::rewrite(bj::value& node, std::size_t document, const std::string& pointer,
-                                  const std::string& base, BundleState& state) {
+Result<void> DocumentSet::rewrite(
+    bj::value& node, std::size_t document, const std::string& pointer, const std::string& base, BundleState& state) {
     const Document& source = *documents_[document];
     if (node.is_bool()) return {};
     auto* object = node.if_object();
@@ -508,7 +530,8 @@ Result<void> DocumentSet::rewrite(bj::value& node, std::size_t document, const s
 
     if (const auto* ref = object->if_contains("$ref")) {
         const std::string ref_pointer = append_token(pointer, "$ref");
-        if (!ref->is_string()) return load_error(source.file, ref_pointer, "expected a string, got " + std::string(kind_name(*ref)));
+        if (!ref->is_string())
+            return load_error(source.file, ref_pointer, "expected a string, got " + std::string(kind_name(*ref)));
         auto target = resolve_ref(ref->get_string(), base, document, ref_pointer);
         if (!target) return std::move(target).error();
         std::string local = "#";
@@ -535,7 +558,8 @@ Result<void> DocumentSet::rewrite(bj::value& node, std::size_t document, const s
         // Compiled as draft-07 (one parser mode): keywords draft-04 does not have are ignored, as
         // draft-04 ignores unknown keywords, and boolean exclusive bounds become numeric ones.
         for (const auto* keyword : {"if", "then", "else", "propertyNames", "contains", "const"}) object->erase(keyword);
-        for (const auto& [exclusive, bound] : {std::pair{"exclusiveMaximum", "maximum"}, std::pair{"exclusiveMinimum", "minimum"}}) {
+        for (const auto& [exclusive, bound] :
+             {std::pair{"exclusiveMaximum", "maximum"}, std::pair{"exclusiveMinimum", "minimum"}}) {
             const auto* flag = object->if_contains(exclusive);
             if (flag == nullptr) continue;
             const std::string at = append_token(pointer, exclusive);
@@ -612,7 +636,8 @@ Result<Bundle> DocumentSet::bundle(std::size_t document) {
         state.pending.pop_front();
         std::error_code ec;
         bj::value copy = *documents_[pending.target.document]->root.find_pointer(pending.target.pointer, ec);
-        if (auto result = rewrite(copy, pending.target.document, pending.target.pointer, base_at(pending.target), state);
+        if (auto result =
+                rewrite(copy, pending.target.document, pending.target.pointer, base_at(pending.target), state);
             !result) {
             return std::move(result).error();
         }

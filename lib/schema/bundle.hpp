@@ -66,19 +66,30 @@ private:
     };
     struct BundleState;
 
-    Result<void> index(std::size_t document, const boost::json::value& node, const std::string& pointer,
+    Result<void> index(std::size_t document,
+                       const boost::json::value& node,
+                       const std::string& pointer,
                        const std::string& base);
-    Result<void> register_uri(std::map<std::string, Location>& table, const std::string& uri, Location location,
+    Result<void> register_uri(std::map<std::string, Location>& table,
+                              const std::string& uri,
+                              Location location,
                               std::string_view pointer_of_id);
-    Result<Location> resolve_ref(std::string_view ref, const std::string& base, std::size_t from,
+    Result<Location> resolve_ref(std::string_view ref,
+                                 const std::string& base,
+                                 std::size_t from,
                                  const std::string& ref_pointer);
     Result<std::optional<Location>> lookup(const std::string& uri, std::string_view fragment);
     Result<bool> load(const std::string& uri);
     std::string base_at(const Location& location) const;
 
-    Result<void> rewrite(boost::json::value& node, std::size_t document, const std::string& pointer,
-                         const std::string& base, BundleState& state);
-    Result<void> extract_checks(boost::json::object& schema, std::size_t document, const std::string& pointer,
+    Result<void> rewrite(boost::json::value& node,
+                         std::size_t document,
+                         const std::string& pointer,
+                         const std::string& base,
+                         BundleState& state);
+    Result<void> extract_checks(boost::json::object& schema,
+                                std::size_t document,
+                                const std::string& pointer,
                                 BundleState& state);
     Result<void> check_cycles(const BundleState& state, const boost::json::value& root) const;
 

@@ -44,14 +44,14 @@ struct Number {
 
 /// What one schema object asks beyond what valijson checks for it.
 struct Checks {
-    std::optional<unsigned> types;  ///< `type`, as JsonTypeBit flags; nullopt = no `type`.
-    std::string format;             ///< An asserted `format`; "" = none.
-    std::optional<Pattern> pattern;  ///< `pattern`.
-    std::optional<Number> minimum;            ///< `minimum`.
-    std::optional<Number> maximum;            ///< `maximum`.
-    std::optional<Number> exclusive_minimum;  ///< `exclusiveMinimum` (draft-04 booleans are converted first).
-    std::optional<Number> exclusive_maximum;  ///< `exclusiveMaximum`.
-    std::optional<Number> multiple_of;        ///< `multipleOf`.
+    std::optional<unsigned> types;               ///< `type`, as JsonTypeBit flags; nullopt = no `type`.
+    std::string format;                          ///< An asserted `format`; "" = none.
+    std::optional<Pattern> pattern;              ///< `pattern`.
+    std::optional<Number> minimum;               ///< `minimum`.
+    std::optional<Number> maximum;               ///< `maximum`.
+    std::optional<Number> exclusive_minimum;     ///< `exclusiveMinimum` (draft-04 booleans are converted first).
+    std::optional<Number> exclusive_maximum;     ///< `exclusiveMaximum`.
+    std::optional<Number> multiple_of;           ///< `multipleOf`.
     std::optional<boost::json::value> constant;  ///< `const`.
     std::optional<boost::json::array> allowed;   ///< `enum`.
     /// `additionalProperties: false`: members must be named in `properties` or match `patternProperties`.

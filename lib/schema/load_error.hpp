@@ -12,7 +12,9 @@ namespace tessera::schema {
 
 /// An `invalid` error about a schema file. The message reads "<file>: <pointer>: <message>";
 /// details carry `file` and `pointer` (RFC 6901, into the schema document) plus `extra`.
-Error load_error(std::string_view file, std::string_view pointer, std::string_view message,
+Error load_error(std::string_view file,
+                 std::string_view pointer,
+                 std::string_view message,
                  boost::json::object extra = {});
 
 /// "an object", "a string", "null"...: what `value` is, for "expected X, got Y" messages.

@@ -331,16 +331,20 @@ constexpr std::string_view kDraft4 = R"json(
 
 std::string_view metaschema_uri(Draft draft) noexcept {
     switch (draft) {
-        case Draft::draft4: return "http://json-schema.org/draft-04/schema";
-        case Draft::draft7: return "http://json-schema.org/draft-07/schema";
+        case Draft::draft4:
+            return "http://json-schema.org/draft-04/schema";
+        case Draft::draft7:
+            return "http://json-schema.org/draft-07/schema";
     }
     return {};
 }
 
 std::string_view metaschema_text(Draft draft) noexcept {
     switch (draft) {
-        case Draft::draft4: return kDraft4;
-        case Draft::draft7: return kDraft7;
+        case Draft::draft4:
+            return kDraft4;
+        case Draft::draft7:
+            return kDraft7;
     }
     return {};
 }

@@ -27,7 +27,10 @@ namespace fs = std::filesystem;
 
 class CompiledSchema final : public Schema {
 public:
-    CompiledSchema(std::string name, std::string id, bj::value document, Annotations annotations,
+    CompiledSchema(std::string name,
+                   std::string id,
+                   bj::value document,
+                   Annotations annotations,
                    std::unique_ptr<Validator> validator)
         : name_(std::move(name)),
           id_(std::move(id)),
@@ -72,7 +75,9 @@ const Validator& metaschema(Draft draft) {
     return draft == Draft::draft4 ? *draft4 : *draft7;
 }
 
-std::string_view draft_name(Draft draft) noexcept { return draft == Draft::draft4 ? "draft-04" : "draft-07"; }
+std::string_view draft_name(Draft draft) noexcept {
+    return draft == Draft::draft4 ? "draft-04" : "draft-07";
+}
 
 // Checks, annotates, bundles and compiles one document of `documents`.
 Result<std::shared_ptr<const Schema>> build(DocumentSet& documents, std::size_t index, std::string name) {
@@ -88,7 +93,8 @@ Result<std::shared_ptr<const Schema>> build(DocumentSet& documents, std::size_t 
             if (auto bundle = documents.bundle(index); !bundle) return std::move(bundle).error();
         }
         bj::array errors;
-        for (const auto& problem : problems) errors.push_back(bj::object{{"pointer", problem.pointer}, {"message", problem.message}});
+        for (const auto& problem : problems)
+            errors.push_back(bj::object{{"pointer", problem.pointer}, {"message", problem.message}});
         return load_error(file, problems.front().pointer,
                           "not a valid " + std::string(draft_name(draft)) + " schema: " + problems.front().message,
                           {{"errors", std::move(errors)}});
@@ -134,11 +140,12 @@ Result<void> Schema::check(const bj::value& instance) const {
     if (errors.empty()) return {};
     bj::array list;
     for (const auto& error : errors) list.push_back(bj::object{{"pointer", error.pointer}, {"message", error.message}});
-    std::string message = "document does not match schema '" + name() + "': " +
-                          (errors.front().pointer.empty() ? std::string("(root)") : errors.front().pointer) + ": " +
-                          errors.front().message;
+    std::string message = "document does not match schema '" + name() +
+                          "': " + (errors.front().pointer.empty() ? std::string("(root)") : errors.front().pointer) +
+                          ": " + errors.front().message;
     if (errors.size() > 1) {
-        message += " (and " + std::to_string(errors.size() - 1) + (errors.size() == 2 ? " more error)" : " more errors)");
+        message +=
+            " (and " + std::to_string(errors.size() - 1) + (errors.size() == 2 ? " more error)" : " more errors)");
     }
     return Error(ErrorCode::invalid, std::move(message), {{"schema", name()}, {"errors", std::move(list)}});
 }
@@ -182,7 +189,8 @@ Result<Registry> Registry::open(const fs::path& directory, const RegistryOptions
         auto root = read_schema_file(path, path.string());
         if (!root) {
             auto error = std::move(root).error();
-            if (error.code() == ErrorCode::not_found) return load_error(path.string(), "", "the file vanished while loading");
+            if (error.code() == ErrorCode::not_found)
+                return load_error(path.string(), "", "the file vanished while loading");
             return error;
         }
         auto added = documents.add(std::move(*root), file_uri(path), path.string());
@@ -197,9 +205,10 @@ Result<Registry> Registry::open(const fs::path& directory, const RegistryOptions
         const Schema* added = schema->get();
         const auto& collection = added->annotations().collection;
         if (const auto clash = impl->by_collection.find(collection); clash != impl->by_collection.end()) {
-            return load_error(files[i].second.string(), collection_pointer(added->document()),
-                              "collection '" + collection + "' is already defined by schema '" + clash->second->name() + "'",
-                              {{"collection", collection}});
+            return load_error(
+                files[i].second.string(), collection_pointer(added->document()),
+                "collection '" + collection + "' is already defined by schema '" + clash->second->name() + "'",
+                {{"collection", collection}});
         }
         impl->by_collection.emplace(collection, added);
         impl->by_name.emplace(added->name(), added);
@@ -208,9 +217,12 @@ Result<Registry> Registry::open(const fs::path& directory, const RegistryOptions
     return Registry(std::move(impl));
 }
 
-Result<std::shared_ptr<const Schema>> Registry::compile(const bj::value& document, std::string name,
-                                                        const fs::path& base_directory, const RegistryOptions& options) {
-    DocumentSet documents(options, base_directory.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{base_directory});
+Result<std::shared_ptr<const Schema>> Registry::compile(const bj::value& document,
+                                                        std::string name,
+                                                        const fs::path& base_directory,
+                                                        const RegistryOptions& options) {
+    DocumentSet documents(options,
+                          base_directory.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{base_directory});
     auto added = documents.add(document, document_uri(name, base_directory), name);
     if (!added) return std::move(added).error();
     return build(documents, *added, std::move(name));

@@ -34,7 +34,9 @@ namespace bj = boost::json;
 namespace vj = valijson;
 using vj::adapters::Adapter;
 
-bool is_integral(double d) noexcept { return std::isfinite(d) && std::trunc(d) == d; }
+bool is_integral(double d) noexcept {
+    return std::isfinite(d) && std::trunc(d) == d;
+}
 
 // The types `value` belongs to: every integer is also a number, and so is 1.0 (draft-07 §4.2.1).
 unsigned type_bits(const Adapter& value) {
@@ -62,7 +64,7 @@ std::string type_name(const Adapter& value) {
 // "integer", "string or null", "object, array or null".
 std::string describe(unsigned mask) {
     static constexpr std::pair<unsigned, const char*> kNames[] = {
-        {kObjectBit, "object"}, {kArrayBit, "array"},   {kStringBit, "string"}, {kNumberBit, "number"},
+        {kObjectBit, "object"},   {kArrayBit, "array"},     {kStringBit, "string"}, {kNumberBit, "number"},
         {kIntegerBit, "integer"}, {kBooleanBit, "boolean"}, {kNullBit, "null"}};
     std::vector<std::string> names;
     for (const auto& [bit, name] : kNames) {
@@ -132,7 +134,8 @@ class ChecksConstraint final : public vj::constraints::PolyConstraint {
 public:
     explicit ChecksConstraint(std::shared_ptr<const Checks> checks) : checks_(std::move(checks)) {}
 
-    bool validate(const Adapter& target, const std::vector<std::string>& context,
+    bool validate(const Adapter& target,
+                  const std::vector<std::string>& context,
                   vj::ValidationResults* results) const override {
         bool valid = true;
         const auto fail = [&](const std::vector<std::string>& where, const std::string& message) {
@@ -161,7 +164,8 @@ public:
                 fail(context, "value must be a multiple of " + checks.multiple_of->text);
             }
         }
-        if (checks.constant && !equal(target, *checks.constant)) fail(context, "value must be " + show(*checks.constant));
+        if (checks.constant && !equal(target, *checks.constant))
+            fail(context, "value must be " + show(*checks.constant));
         if (checks.allowed) {
             bool found = false;
             for (const auto& candidate : *checks.allowed) found = found || equal(target, candidate);
@@ -254,8 +258,10 @@ std::string rewrite_count(std::string_view text) {
     static constexpr struct {
         std::string_view prefix, suffix, before, plural, singular;
     } kCounts[] = {
-        {"String should be no more than ", " characters in length.", "string must be at most ", " characters long", " character long"},
-        {"String should be no fewer than ", " characters in length.", "string must be at least ", " characters long", " character long"},
+        {"String should be no more than ", " characters in length.", "string must be at most ", " characters long",
+         " character long"},
+        {"String should be no fewer than ", " characters in length.", "string must be at least ", " characters long",
+         " character long"},
         {"Array should contain no more than ", " elements.", "array must have at most ", " items", " item"},
         {"Array should contain no fewer than ", " elements.", "array must have at least ", " items", " item"},
         {"Object should have no more than ", " properties.", "object must have at most ", " properties", " property"},
@@ -274,8 +280,8 @@ Item translate(const vj::ValidationResults::Error& error) {
     const std::string_view text = error.description;
 
     if (text.starts_with("Failed to validate against schema associated with property name '")) {
-        item.pointer = append_token(item.pointer,
-                                    quoted(text, "Failed to validate against schema associated with property name '", "'."));
+        item.pointer = append_token(
+            item.pointer, quoted(text, "Failed to validate against schema associated with property name '", "'."));
         return item;
     }
     if (text.starts_with("Failed to validate item #")) {
@@ -286,10 +292,10 @@ Item translate(const vj::ValidationResults::Error& error) {
         }
         return item;
     }
-    for (const std::string_view echo : {"Failed to validate against schema associated with pattern",
-                                        "Failed to validate against additional properties schema",
-                                        "Failed to validate against child schema #", "Failed to validate against dependent schema",
-                                        "Failed to validate against a conditional schema"}) {
+    for (const std::string_view echo :
+         {"Failed to validate against schema associated with pattern",
+          "Failed to validate against additional properties schema", "Failed to validate against child schema #",
+          "Failed to validate against dependent schema", "Failed to validate against a conditional schema"}) {
         if (text.starts_with(echo)) return item;
     }
 

@@ -54,7 +54,8 @@ std::map<std::string, Skip> read_skips() {
         if (line.empty() || line.front() == '#') continue;
         std::vector<std::string> fields;
         std::size_t start = 0;
-        for (std::size_t bar; fields.size() < 3 && (bar = line.find(" | ", start)) != std::string::npos; start = bar + 3) {
+        for (std::size_t bar; fields.size() < 3 && (bar = line.find(" | ", start)) != std::string::npos;
+             start = bar + 3) {
             fields.push_back(trim(line.substr(start, bar - start)));
         }
         fields.push_back(trim(line.substr(start)));

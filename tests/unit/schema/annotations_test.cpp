@@ -143,7 +143,8 @@ TEST_SUITE("schema") {
 
     TEST_CASE("Annotations: errors in a registry name the file") {
         tessera::test::TempDir dir;
-        std::ofstream(dir.path() / "plan.json") << R"({"x-tessera": {"id": {"field": "objectId", "generat": "hex32"}}})";
+        std::ofstream(dir.path() / "plan.json")
+            << R"({"x-tessera": {"id": {"field": "objectId", "generat": "hex32"}}})";
         auto registry = Registry::open(dir.path());
         REQUIRE_FALSE(registry.has_value());
         const auto& error = registry.error();

@@ -40,7 +40,9 @@ namespace {
 
 const fs::path kSource = TESSERA_SOURCE_DIR;
 
-json::value parse(std::string_view text) { return tessera::json::parse(text).value(); }
+json::value parse(std::string_view text) {
+    return tessera::json::parse(text).value();
+}
 
 json::value read_json(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
@@ -54,7 +56,9 @@ void write(const fs::path& file, std::string_view text) {
     std::ofstream(file, std::ios::binary) << text;
 }
 
-json::value example_plan() { return read_json(kSource / "examples/data/plan.json"); }
+json::value example_plan() {
+    return read_json(kSource / "examples/data/plan.json");
+}
 
 const Registry& seed_registry() {
     static const Registry registry = Registry::open(kSource / "schemas").value();
@@ -130,8 +134,9 @@ TEST_SUITE("schema") {
         SUBCASE("additional properties: each one, at its own pointer") {
             doc.at("linkedPlanServices").at(0).at("linkedService").as_object()["extra"] = 1;
             doc.as_object()["a/b~c"] = true;
-            CHECK(plan->validate(doc) == Errors{{"/linkedPlanServices/0/linkedService/extra", "property 'extra' is not allowed"},
-                                                {"/a~1b~0c", "property 'a/b~c' is not allowed"}});
+            CHECK(plan->validate(doc) ==
+                  Errors{{"/linkedPlanServices/0/linkedService/extra", "property 'extra' is not allowed"},
+                         {"/a~1b~0c", "property 'a/b~c' is not allowed"}});
         }
         SUBCASE("const, pattern, minimum and type of a whole array, in document order") {
             doc.at("objectType") = "service";
@@ -201,9 +206,11 @@ TEST_SUITE("schema") {
         const Case cases[] = {
             {R"({"type": 5})", "/type", "not a valid draft-07 schema: value must be one of \"array\", \"boolean\""},
             {R"({"properties": {"a": {"minLength": -1}}})", "/properties/a/minLength", "not a valid draft-07 schema"},
-            {R"({"properties": {"a": {"pattern": "(unclosed"}}})", "/properties/a/pattern", "string is not a valid regex"},
+            {R"({"properties": {"a": {"pattern": "(unclosed"}}})", "/properties/a/pattern",
+             "string is not a valid regex"},
             {R"({"patternProperties": {"[": {}}})", "/patternProperties/[", "invalid regular expression"},
-            {R"({"properties": {"a": {"$ref": "missing.json"}}})", "/properties/a/$ref", "unresolvable $ref 'missing.json'"},
+            {R"({"properties": {"a": {"$ref": "missing.json"}}})", "/properties/a/$ref",
+             "unresolvable $ref 'missing.json'"},
             {R"({"$ref": "#/definitions/nope"})", "/$ref", "nothing at '/definitions/nope'"},
             {R"({"$ref": "#nowhere"})", "/$ref", "unresolvable $ref '#nowhere'"},
             {R"({"allOf": [{"$ref": "#/definitions/a"}], "definitions": {"a": {"$ref": "#/definitions/b"},
@@ -292,7 +299,8 @@ TEST_SUITE("schema") {
         CHECK(registry->find("customer")->id() == "https://example.com/schemas/customer");
 
         const auto* order = registry->find("order");
-        CHECK(order->validate(parse(R"({"total": 5, "customer": {"name": "Ann", "budget": 3}, "tags": ["a"]})")).empty());
+        CHECK(
+            order->validate(parse(R"({"total": 5, "customer": {"name": "Ann", "budget": 3}, "tags": ["a"]})")).empty());
         CHECK(order->validate(parse(R"({"total": -5, "customer": {"name": "", "budget": "3"}, "tags": [1]})")) ==
               Errors{{"/total", "value must be at least 0"},
                      {"/customer/name", "string must be at least 1 character long"},
@@ -387,15 +395,24 @@ TEST_SUITE("schema") {
         const auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };
         const auto random_value = [&]() -> json::value {
             switch (pick(9)) {
-                case 0: return nullptr;
-                case 1: return pick(2) == 0;
-                case 2: return static_cast<std::int64_t>(pick(5000)) - 2500;
-                case 3: return std::uint64_t{18446744073709551615ULL};
-                case 4: return 2.5;
-                case 5: return "12-12-2017";
-                case 6: return json::array{1, "two", json::object{{"objectType", "service"}}};
-                case 7: return json::object{{"objectId", "x"}, {"~/", json::array{}}};
-                default: return "\xc3\xa9t\xc3\xa9";
+                case 0:
+                    return nullptr;
+                case 1:
+                    return pick(2) == 0;
+                case 2:
+                    return static_cast<std::int64_t>(pick(5000)) - 2500;
+                case 3:
+                    return std::uint64_t{18446744073709551615ULL};
+                case 4:
+                    return 2.5;
+                case 5:
+                    return "12-12-2017";
+                case 6:
+                    return json::array{1, "two", json::object{{"objectType", "service"}}};
+                case 7:
+                    return json::object{{"objectId", "x"}, {"~/", json::array{}}};
+                default:
+                    return "\xc3\xa9t\xc3\xa9";
             }
         };
 
