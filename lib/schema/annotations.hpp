@@ -12,7 +12,7 @@
 namespace tessera::schema {
 
 /// The annotations of `schema` (a whole schema document); defaults if it has no `x-tessera`.
-/// `name` is the default collection. Errors: `invalid` for an unknown key or a wrong type anywhere in
+/// `name` is the default collection (the file stem). Errors: `invalid` for an unknown key or a wrong type anywhere in
 /// the block, with `details.file` = `file` and `details.pointer` = where ("/x-tessera/id/generat").
 Result<Annotations> parse_annotations(const boost::json::value& schema, std::string_view name, std::string_view file);
 

@@ -215,7 +215,12 @@ struct DocumentSet::BundleState {
 };
 
 DocumentSet::DocumentSet(RegistryOptions options, std::vector<std::filesystem::path> file_roots)
-    : options_(std::move(options)), file_roots_(std::move(file_roots)) {}
+    : options_(std::move(options)), file_roots_(std::move(file_roots)) {
+    // Prefixes are compared with normalised URIs ("HTTP://Host/" is "http://host/").
+    for (auto& [prefix, directory] : options_.uri_mappings) {
+        if (auto normalised = resolve_uri(prefix, "")) prefix = std::move(*normalised);
+    }
+}
 
 DocumentSet::~DocumentSet() = default;
 
@@ -295,10 +300,15 @@ Result<bool> DocumentSet::load(const std::string& uri) {
     if (!attempted_.insert(uri).second) return false;
 
     if (const auto draft = builtin_metaschema(uri)) {
-        auto root = json::parse(metaschema_text(*draft));
-        if (!root) return std::move(root).error();
-        auto added = add(std::move(*root), uri, "<" + std::string(metaschema_uri(*draft)) + ">");
-        if (!added) return std::move(added).error();
+        // One copy however it is spelled (https, or http): a second would repeat the same `$id`.
+        const std::string canonical(metaschema_uri(*draft));
+        if (!resources_.contains(canonical)) {
+            auto root = json::parse(metaschema_text(*draft));
+            if (!root) return std::move(root).error();
+            auto added = add(std::move(*root), canonical, "<" + canonical + ">");
+            if (!added) return std::move(added).error();
+        }
+        resources_.emplace(uri, resources_.at(canonical));
         return true;
     }
 
@@ -550,9 +560,12 @@ Result<void> DocumentSet::rewrite(
     }
 
     const std::string scope = scope_of(node, source.draft, base);
-    // Resolution is done; an `id`/`$id` left in place would only make valijson change scope.
+    // Resolution is done; an `id`/`$id` left in place would only make valijson change scope. Our own
+    // keywords are reserved: a schema that spells them means nothing by them to JSON Schema.
     object->erase("$id");
     object->erase("id");
+    object->erase(kChecksKey);
+    object->erase(kRefsKey);
 
     if (source.draft == Draft::draft4) {
         // Compiled as draft-07 (one parser mode): keywords draft-04 does not have are ignored, as

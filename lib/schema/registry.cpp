@@ -80,7 +80,11 @@ std::string_view draft_name(Draft draft) noexcept {
 }
 
 // Checks, annotates, bundles and compiles one document of `documents`.
-Result<std::shared_ptr<const Schema>> build(DocumentSet& documents, std::size_t index, std::string name) {
+// `collection` is the default collection name: the file stem.
+Result<std::shared_ptr<const Schema>> build(DocumentSet& documents,
+                                            std::size_t index,
+                                            std::string name,
+                                            std::string_view collection) {
     const bj::value& root = documents.root(index);
     const Draft draft = documents.draft(index);
     const std::string& file = documents.file(index);
@@ -99,7 +103,7 @@ Result<std::shared_ptr<const Schema>> build(DocumentSet& documents, std::size_t 
                           "not a valid " + std::string(draft_name(draft)) + " schema: " + problems.front().message,
                           {{"errors", std::move(errors)}});
     }
-    auto annotations = parse_annotations(root, name, file);
+    auto annotations = parse_annotations(root, collection, file);
     if (!annotations) return std::move(annotations).error();
     auto bundle = documents.bundle(index);
     if (!bundle) return std::move(bundle).error();
@@ -200,7 +204,7 @@ Result<Registry> Registry::open(const fs::path& directory, const RegistryOptions
 
     auto impl = std::make_unique<Impl>();
     for (std::size_t i = 0; i < files.size(); ++i) {
-        auto schema = build(documents, indexes[i], files[i].first);
+        auto schema = build(documents, indexes[i], files[i].first, files[i].second.stem().string());
         if (!schema) return std::move(schema).error();
         const Schema* added = schema->get();
         const auto& collection = added->annotations().collection;
@@ -225,7 +229,8 @@ Result<std::shared_ptr<const Schema>> Registry::compile(const bj::value& documen
                           base_directory.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{base_directory});
     auto added = documents.add(document, document_uri(name, base_directory), name);
     if (!added) return std::move(added).error();
-    return build(documents, *added, std::move(name));
+    const std::string collection = name;
+    return build(documents, *added, std::move(name), collection);
 }
 
 Result<std::shared_ptr<const Schema>> Registry::compile_file(const fs::path& file, const RegistryOptions& options) {
@@ -235,7 +240,7 @@ Result<std::shared_ptr<const Schema>> Registry::compile_file(const fs::path& fil
     DocumentSet documents(options, {directory});
     auto added = documents.add(std::move(*root), file_uri(file), file.string());
     if (!added) return std::move(added).error();
-    return build(documents, *added, file.stem().string());
+    return build(documents, *added, file.stem().string(), file.stem().string());
 }
 
 const Schema* Registry::find(std::string_view name) const noexcept {

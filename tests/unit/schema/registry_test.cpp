@@ -295,7 +295,8 @@ TEST_SUITE("schema") {
         })");
         auto registry = Registry::open(dir.path());
         REQUIRE_MESSAGE(registry.has_value(), registry.error().message());
-        CHECK(registry->find("common/money") != nullptr);
+        REQUIRE(registry->find("common/money") != nullptr);
+        CHECK(registry->find("common/money")->annotations().collection == "money");  // default: the file stem
         CHECK(registry->find("customer")->id() == "https://example.com/schemas/customer");
 
         const auto* order = registry->find("order");
@@ -354,16 +355,26 @@ TEST_SUITE("schema") {
         write(dir.path() / "remote/v1/positive.json", R"({"type": "integer", "exclusiveMinimum": 0})");
         const auto schema = parse(R"({"items": {"$ref": "https://schemas.example.org/v1/positive.json"}})");
         RegistryOptions options;
-        options.uri_mappings.emplace_back("https://schemas.example.org/", dir.path() / "remote");
+        options.uri_mappings.emplace_back("HTTPS://Schemas.Example.org/", dir.path() / "remote");
         auto compiled = Registry::compile(schema, "mapped", {}, options);
         REQUIRE_MESSAGE(compiled.has_value(), compiled.error().message());
         CHECK((*compiled)->validate(parse("[1, 0]")) == Errors{{"/1", "value must be greater than 0"}});
         CHECK_FALSE(Registry::compile(schema, "unmapped").has_value());
-        // References to the draft-07 meta-schema are built in.
-        auto meta = Registry::compile(parse(R"({"$ref": "http://json-schema.org/draft-07/schema#"})"), "meta");
+        // References to the meta-schemas are built in, however they are spelled.
+        auto meta = Registry::compile(parse(R"({"allOf": [{"$ref": "http://json-schema.org/draft-07/schema#"},
+                                                          {"$ref": "https://json-schema.org/draft-07/schema"}]})"),
+                                      "meta");
         REQUIRE(meta.has_value());
         CHECK((*meta)->validate(parse(R"({"type": "string"})")).empty());
         CHECK((*meta)->validate(parse(R"({"type": "text"})")).size() >= 1);
+    }
+
+    TEST_CASE("Registry: the keywords Tessera uses inside compiled schemas mean nothing in a schema") {
+        auto schema = Registry::compile(parse(R"({"$tessera-checks": 0, "$tessera-refs": {"0": false},
+                                                  "properties": {"a": {"$tessera-checks": 3}}})"),
+                                        "reserved");
+        REQUIRE_MESSAGE(schema.has_value(), schema.error().message());
+        CHECK((*schema)->validate(parse(R"({"a": 1})")).empty());
     }
 
     TEST_CASE("Registry: validate from 8 threads gives the single-threaded results") {
