@@ -32,7 +32,8 @@ class Schema {
 public:
     virtual ~Schema() = default;
 
-    /// The schema's name: its file name without ".json" ("plan" for plan.json).
+    /// The schema's name: its file name without ".json" ("plan" for plan.json); below a
+    /// subdirectory of the registry, its path from there ("billing/invoice").
     virtual const std::string& name() const noexcept = 0;
     /// Its `$id` (or draft-04 `id`), "" if none.
     virtual const std::string& id() const noexcept = 0;
