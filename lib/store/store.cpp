@@ -3,6 +3,9 @@
 #include <tessera/store/memory_store.hpp>
 
 #include "store/sqlite/sqlite_store.hpp"
+#if TESSERA_WITH_REDIS
+#include "store/redis/redis_store.hpp"
+#endif
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -54,8 +57,45 @@ Result<std::unique_ptr<Store>> open_sqlite(std::string_view url, boost::urls::ur
     return SqliteStore::open(std::move(config), options);
 }
 
-Result<std::unique_ptr<Store>> open_redis(std::string_view url, boost::urls::url_view, const StoreOptions&) {
-    return Error(ErrorCode::unsupported, "the Redis store is not implemented yet", {{"url", url}});
+Result<std::unique_ptr<Store>> open_redis(std::string_view url, boost::urls::url_view u, const StoreOptions& options) {
+#if TESSERA_WITH_REDIS
+    RedisConfig config;
+    StoreOptions effective = options;
+    config.host = u.host_address();
+    if (config.host.empty()) return bad_url(url, "redis:// needs a host");
+    if (u.has_port()) {
+        const auto port = to_number<int>(u.port(), 1, 65535);
+        if (!port) return bad_url(url, "port must be 1..65535");
+        config.port = *port;
+    }
+    if (u.has_userinfo()) {
+        config.user = u.user();
+        if (u.has_password()) config.password = u.password();
+    }
+    const std::string path = u.path();
+    if (!path.empty() && path != "/") {
+        const auto db = to_number<int>(std::string_view(path).substr(1), 0, 1 << 20);
+        if (path.front() != '/' || !db) return bad_url(url, "the path must be a database number (/0, /1, ...)");
+        config.db = *db;
+    }
+    if (u.has_fragment()) return bad_url(url, "redis:// takes no fragment");
+    for (const auto& param : u.params()) {
+        if (param.key == "prefix" && !param.value.empty()) {
+            config.prefix = param.value;
+        } else if (param.key == "timeout_ms") {
+            const auto ms = to_number<long>(param.value, 1, 3'600'000);
+            if (!ms) return bad_url(url, "timeout_ms must be 1..3600000");
+            effective.connect_timeout = effective.command_timeout = std::chrono::milliseconds(*ms);
+        } else {
+            return bad_url(url, "unknown parameter '" + param.key + "' (redis takes prefix and timeout_ms)");
+        }
+    }
+    return RedisStore::open(std::move(config), effective);
+#else
+    (void)u;
+    (void)options;
+    return Error(ErrorCode::unsupported, "this build has no Redis store (TESSERA_WITH_REDIS=OFF)", {{"url", url}});
+#endif
 }
 
 }  // namespace
