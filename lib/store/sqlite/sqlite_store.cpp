@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
+#include <thread>
 
 namespace tessera::store {
 namespace {
@@ -21,6 +23,9 @@ constexpr std::string_view kComponent = "store.sqlite";
 constexpr int kBusyTimeoutMs = 5000;
 // Idle reader connections kept for reuse; more are opened under load and closed when returned.
 constexpr std::size_t kMaxIdleReaders = 16;
+// WAL size (pages) at which the checkpointer copies the WAL back into the database (SQLite's
+// own default for auto-checkpoints).
+constexpr int kCheckpointPages = 1000;
 
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tessera_meta (
@@ -70,7 +75,7 @@ enum Statement : std::size_t {
     kDelete,
     kInsertEvent,
     kReadVersion,
-    kWriteVersion,
+    kNextVersion,
     kScan,
     kCount,
     kSweep,
@@ -98,7 +103,7 @@ constexpr std::array<const char*, kStatementCount> kSql = {
     "INSERT INTO tessera_outbox (version, n, collection, document_id, action, time, data, root_id, parent_id)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     "SELECT value FROM tessera_meta WHERE key = 'version'",
-    "UPDATE tessera_meta SET value = ?1 WHERE key = 'version'",
+    "UPDATE tessera_meta SET value = value + 1 WHERE key = 'version' RETURNING value",
     "SELECT id, body, version, created_at, updated_at, expires_at FROM tessera_documents"
     " WHERE collection = ?1 AND id > ?2 AND (expires_at IS NULL OR expires_at > ?3) ORDER BY id LIMIT ?4",
     "SELECT COUNT(*) FROM tessera_documents WHERE collection = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
@@ -242,6 +247,69 @@ private:
     std::array<sqlite3_stmt*, kStatementCount> statements_{};
 };
 
+// Copies the WAL back into the database file on its own thread and connection. SQLite would
+// otherwise checkpoint inside whichever commit crosses the threshold, and a checkpoint fsyncs the
+// WAL and the database: milliseconds that would land on every few hundredth commit. A PASSIVE
+// checkpoint runs alongside readers and the writer. Durability does not depend on it: a commit
+// is durable once it is in the WAL.
+class Checkpointer {
+public:
+    explicit Checkpointer(std::unique_ptr<Connection> connection)
+        : connection_(std::move(connection)), thread_([this] { run(); }) {}
+    ~Checkpointer() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
+    Checkpointer(const Checkpointer&) = delete;
+    Checkpointer& operator=(const Checkpointer&) = delete;
+
+    // The writer connection's WAL hook: SQLite calls it after every commit.
+    static int on_commit(void* self, sqlite3*, const char*, int wal_pages) {
+        if (wal_pages >= kCheckpointPages) static_cast<Checkpointer*>(self)->request();
+        return SQLITE_OK;
+    }
+
+private:
+    void request() noexcept {
+        {
+            std::lock_guard lock(mutex_);
+            due_ = true;
+        }
+        wake_.notify_one();
+    }
+
+    void run() noexcept {
+        std::unique_lock lock(mutex_);
+        while (true) {
+            wake_.wait(lock, [this] { return due_ || stop_; });
+            if (stop_) return;
+            due_ = false;
+            lock.unlock();
+            const int rc = sqlite3_wal_checkpoint_v2(connection_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                                     nullptr);
+            if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+                try {
+                    log::warn(kComponent, "checkpoint failed", {{"error", to_error("checkpoint", connection_->db(), rc).to_json()}});
+                } catch (...) {
+                    // Logging must not end the thread with an exception; the next request retries.
+                }
+            }
+            lock.lock();
+        }
+    }
+
+    std::unique_ptr<Connection> connection_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool due_ = false;
+    bool stop_ = false;
+    std::thread thread_;  // last: it starts running in the constructor
+};
+
 Document read_document(sqlite3_stmt* s, std::string_view collection, std::string id, int first_column) {
     Document document;
     document.collection = std::string(collection);
@@ -260,6 +328,8 @@ struct SqliteStore::Impl {
     SqliteConfig config;
     StoreOptions options;
 
+    // Declared before the writer, so it is destroyed after the writer whose WAL hook points at it.
+    std::unique_ptr<Checkpointer> checkpointer;
     std::mutex writer_mutex;
     std::unique_ptr<Connection> writer;
 
@@ -321,21 +391,13 @@ struct SqliteStore::Impl {
         return result;
     }
 
-    // Requires: inside `write`.
+    // Requires: inside `write`. Advances the commit sequence and returns the new version (rolled
+    // back with everything else if the transaction is).
     static Result<std::uint64_t> next_version(Connection& w) {
-        Scoped s(w[kReadVersion]);
+        Scoped s(w[kNextVersion]);
         const int rc = sqlite3_step(s);
-        if (rc != SQLITE_ROW) return w.error("cannot read the commit sequence", rc);
-        return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)) + 1;
-    }
-
-    // Requires: inside `write`.
-    static Result<void> set_version(Connection& w, std::uint64_t version) {
-        Scoped s(w[kWriteVersion]);
-        set_param(s, 1, version);
-        const int rc = sqlite3_step(s);
-        if (rc != SQLITE_DONE) return w.error("cannot advance the commit sequence", rc);
-        return {};
+        if (rc != SQLITE_ROW) return w.error("cannot advance the commit sequence", rc);
+        return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
     }
 
     // Requires: inside `write`.
@@ -419,6 +481,11 @@ Result<std::unique_ptr<Store>> SqliteStore::open(SqliteConfig config, const Stor
         return std::move(writer).error();
     }
     impl->writer = std::move(*writer);
+    auto checkpoint_connection = Connection::open(impl->config, false);
+    if (!checkpoint_connection) return std::move(checkpoint_connection).error();
+    impl->checkpointer = std::make_unique<Checkpointer>(std::move(*checkpoint_connection));
+    // Replaces SQLite's auto-checkpoint on the writer (a WAL hook and auto-checkpoint are exclusive).
+    sqlite3_wal_hook(impl->writer->db(), &Checkpointer::on_commit, impl->checkpointer.get());
     log::info(kComponent, "opened",
               {{"path", impl->config.path}, {"synchronous", impl->config.full_sync ? "full" : "normal"}});
     return std::unique_ptr<Store>(new SqliteStore(std::move(impl)));
@@ -518,7 +585,6 @@ Result<CommitResult> SqliteStore::commit(const Batch& batch) {
                 return std::move(appended).error();
             }
         }
-        if (auto set = Impl::set_version(w, *version); !set) return std::move(set).error();
         return CommitResult{*version};
     });
 }
@@ -555,7 +621,6 @@ Result<std::size_t> SqliteStore::sweep_expired(TimePoint now, std::size_t limit)
                 return std::move(appended).error();
             }
         }
-        if (auto set = Impl::set_version(w, *version); !set) return std::move(set).error();
         return expired.size();
     });
 }
