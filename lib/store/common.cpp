@@ -50,17 +50,17 @@ std::optional<std::string> from_hex(std::string_view hex) {
     return out;
 }
 
-const char* expected_name(Precondition::Kind kind) noexcept {
+}  // namespace
+
+const char* precondition_name(Precondition::Kind kind) noexcept {
     switch (kind) {
+        case Precondition::Kind::any: return "any";
         case Precondition::Kind::absent: return "absent";
         case Precondition::Kind::exists: return "exists";
         case Precondition::Kind::version: return "version";
-        case Precondition::Kind::any: return "any";
     }
     return "any";
 }
-
-}  // namespace
 
 std::int64_t to_micros(TimePoint time) noexcept {
     return std::chrono::floor<std::chrono::microseconds>(time.time_since_epoch()).count();
@@ -72,6 +72,11 @@ TimePoint from_micros(std::int64_t micros) noexcept {
 
 TimePoint now(const StoreOptions& options) {
     return from_micros(to_micros(options.clock ? options.clock() : Clock::now()));
+}
+
+Error not_found(std::string_view collection, std::string_view id) {
+    return Error(ErrorCode::not_found, "no document " + std::string(collection) + "/" + std::string(id),
+                 {{"collection", collection}, {"id", id}});
 }
 
 Result<void> validate(const Batch& batch) {
@@ -99,10 +104,10 @@ std::optional<Error> check_precondition(const Op& op, std::size_t index, bool li
     boost::json::object details{{"op", index},
                                 {"collection", op.collection},
                                 {"id", op.id},
-                                {"expected", expected_name(pre.kind)},
+                                {"expected", precondition_name(pre.kind)},
                                 {"actual_version", actual}};
     std::string message = "precondition failed for op " + std::to_string(index) + " (" + op.collection + "/" +
-                          op.id + "): expected " + expected_name(pre.kind);
+                          op.id + "): expected " + precondition_name(pre.kind);
     if (pre.kind == Precondition::Kind::version) {
         details["expected_version"] = pre.version;
         message += " " + std::to_string(pre.version);

@@ -24,8 +24,14 @@ inline bool is_live(const std::optional<TimePoint>& expires_at, TimePoint now) n
     return !expires_at || *expires_at > now;
 }
 
+/// The `not_found` error for collection/id (missing or expired: reads do not tell them apart).
+Error not_found(std::string_view collection, std::string_view id);
+
 /// `invalid` if an op has an empty collection or id.
 Result<void> validate(const Batch& batch);
+
+/// "any", "absent", "exists" or "version": the name in errors and in the Redis commit script.
+const char* precondition_name(Precondition::Kind kind) noexcept;
 
 /// The `precondition_failed` error if op `index` may not be applied to a document that is live
 /// (`live`) at `actual_version`; std::nullopt if it may.

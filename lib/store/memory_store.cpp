@@ -120,10 +120,7 @@ Result<Document> MemoryStore::get(std::string_view collection, std::string_view 
     const TimePoint now = internal::now(impl_->options);
     std::shared_lock lock(impl_->mutex);
     const Record* record = impl_->find_live(collection, id, now);
-    if (record == nullptr) {
-        return Error(ErrorCode::not_found, "no document " + std::string(collection) + "/" + std::string(id),
-                     {{"collection", collection}, {"id", id}});
-    }
+    if (record == nullptr) return internal::not_found(collection, id);
     return to_document(collection, std::string(id), *record);
 }
 

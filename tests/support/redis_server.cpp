@@ -1,9 +1,10 @@
 #include "support/redis_server.hpp"
 
+#include "support/child_process.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -209,21 +210,7 @@ bool RedisServer::spawn_and_wait() {
                                      options_.append_only ? "yes" : "no"};
     if (options_.append_only) args.insert(args.end(), {"--appendfsync", "always"});
     if (!options_.password.empty()) args.insert(args.end(), {"--requirepass", options_.password});
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        // Only async-signal-safe calls between fork and exec. If the test process dies, the
-        // kernel kills the server too, so no redis-server outlives a crashed test.
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(1);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
+    const pid_t pid = spawn(std::move(args));
     pid_ = pid;
     paused_ = false;
 

@@ -657,6 +657,12 @@ std::function<store::TimePoint()> ManualClock::function() const {
     };
 }
 
+std::unique_ptr<store::Store> open_store(const std::string& url, const store::StoreOptions& options) {
+    auto store = Store::open(url, options);
+    REQUIRE_MESSAGE(store, (store ? "" : store.error().to_string()));
+    return std::move(*store);
+}
+
 bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!done()) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace tessera::test {
 
@@ -42,6 +43,9 @@ public:
 /// TTL and sweep, cursor pagination under concurrent writes, the outbox (claim/ack/lease), and
 /// compare-and-set from 8 threads. Call it from one TEST_CASE.
 void run_store_contract(StoreBackend& backend);
+
+/// `Store::open(url, options)`, failing the test (with the error) if it does not open.
+std::unique_ptr<store::Store> open_store(const std::string& url, const store::StoreOptions& options = {});
 
 /// Polls `done` every few milliseconds until it returns true or `timeout` passes; returns its
 /// last answer. For conditions that a backend reaches on its own clock (Redis leases).

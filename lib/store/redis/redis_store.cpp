@@ -94,21 +94,6 @@ Result<std::optional<Document>> from_hmget(const redisReply* reply,
     return document;
 }
 
-Error not_found(std::string_view collection, std::string_view id) {
-    return Error(ErrorCode::not_found, "no document " + std::string(collection) + "/" + std::string(id),
-                 {{"collection", collection}, {"id", id}});
-}
-
-const char* precondition_name(Precondition::Kind kind) noexcept {
-    switch (kind) {
-        case Precondition::Kind::any: return "any";
-        case Precondition::Kind::absent: return "absent";
-        case Precondition::Kind::exists: return "exists";
-        case Precondition::Kind::version: return "version";
-    }
-    return "any";
-}
-
 }  // namespace
 
 struct RedisStore::Impl {
@@ -241,7 +226,7 @@ Result<Document> RedisStore::get(std::string_view collection, std::string_view i
         if (!reply) return std::move(reply).error();
         auto document = from_hmget(reply->get(), collection, id, now);
         if (!document) return std::move(document).error();
-        if (!*document) return not_found(collection, id);
+        if (!*document) return internal::not_found(collection, id);
         return std::move(**document);
     });
 }
@@ -325,7 +310,7 @@ Result<CommitResult> RedisStore::commit(const Batch& batch) {
         .arg(static_cast<std::int64_t>(batch.events.size()));
     for (const Op& op : batch.ops) {
         command.arg(op.kind == Op::Kind::put ? "put" : "remove")
-            .arg(precondition_name(op.precondition.kind))
+            .arg(internal::precondition_name(op.precondition.kind))
             .arg(op.precondition.version)
             .arg(op.collection)
             .arg(op.id)

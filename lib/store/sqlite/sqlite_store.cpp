@@ -501,10 +501,7 @@ Result<Document> SqliteStore::get(std::string_view collection, std::string_view 
     set_param(s, 3, now);
     const int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) return read_document(s, collection, std::string(id), 0);
-    if (rc == SQLITE_DONE) {
-        return Error(ErrorCode::not_found, "no document " + std::string(collection) + "/" + std::string(id),
-                     {{"collection", collection}, {"id", id}});
-    }
+    if (rc == SQLITE_DONE) return internal::not_found(collection, id);
     return (*reader)->error("cannot read a document", rc);
 }
 

@@ -1,9 +1,12 @@
 #include "crash_harness.hpp"
 
+#include "support/child_process.hpp"
+
+#include <doctest/doctest.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,7 +16,7 @@
 namespace tessera::test {
 namespace {
 
-// Appends the complete lines of `chunk` (with what was left over from before) as numbers.
+// Moves the complete lines at the front of `pending` into `out` as numbers; a partial last line stays.
 void parse_lines(std::string& pending, std::vector<std::uint64_t>& out) {
     std::size_t start = 0;
     for (std::size_t end; (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
@@ -29,19 +32,7 @@ std::vector<std::uint64_t> run_crash_writer(const std::string& url,
                                             const std::function<void()>& before_kill) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-    std::string executable = TESSERA_CRASH_WRITER;
-    std::string argument = url;
-    char* argv[] = {executable.data(), argument.data(), nullptr};
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(1);
-        dup2(fds[1], STDOUT_FILENO);  // dup2 clears close-on-exec on the copy
-        execv(argv[0], argv);
-        _exit(127);
-    }
+    const pid_t pid = spawn({TESSERA_CRASH_WRITER, url}, fds[1]);
     close(fds[1]);
 
     std::vector<std::uint64_t> acknowledged;
@@ -73,6 +64,20 @@ std::vector<std::uint64_t> run_crash_writer(const std::string& url,
     if (acknowledged.empty()) throw std::runtime_error("the crash writer acknowledged no commit");
     if (!open && acknowledged.size() < acks) throw std::runtime_error("the crash writer exited early");
     return acknowledged;
+}
+
+void check_acknowledged_commits(store::Store& store, const std::vector<std::uint64_t>& acknowledged) {
+    CAPTURE(acknowledged.size());
+    for (const std::uint64_t i : acknowledged) {
+        auto document = store.get("crash", "k" + std::to_string(i));
+        REQUIRE_MESSAGE(document, "acknowledged commit " << i << " is missing");
+    }
+    CHECK(store.count("crash").value() >= acknowledged.size());
+    CHECK(store.outbox_stats().value().pending >= acknowledged.size());
+    // The store is usable after the crash, and its sequence went on from where it was.
+    auto next = store.commit(store::Batch{{store::Op::put("after", "crash", "{}")}, {}});
+    REQUIRE(next);
+    CHECK(next->version > acknowledged.size());
 }
 
 }  // namespace tessera::test

@@ -2,6 +2,8 @@
 // Runs tessera-store-crash-writer against a store URL and kills it with SIGKILL mid-stream; see
 // crash_writer.cpp.
 
+#include <tessera/store/store.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -16,5 +18,9 @@ namespace tessera::test {
 std::vector<std::uint64_t> run_crash_writer(const std::string& url,
                                             std::size_t acks,
                                             const std::function<void()>& before_kill = {});
+
+/// Checks (doctest) that every acknowledged commit of the crash writer is in `store`, and that the
+/// store goes on working.
+void check_acknowledged_commits(store::Store& store, const std::vector<std::uint64_t>& acknowledged);
 
 }  // namespace tessera::test

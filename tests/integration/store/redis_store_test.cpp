@@ -34,19 +34,13 @@ std::string unique_prefix() {
     return "t" + std::to_string(getpid()) + "-" + std::to_string(++counter);
 }
 
-std::unique_ptr<Store> open_ok(const std::string& url, const tessera::store::StoreOptions& options = {}) {
-    auto store = Store::open(url, options);
-    REQUIRE_MESSAGE(store, (store ? "" : store.error().to_string()));
-    return std::move(*store);
-}
-
 class RedisBackend final : public tessera::test::StoreBackend {
 public:
     std::shared_ptr<Store> create(const tessera::store::StoreOptions& options) override {
         url_ = shared_server().url("/0?prefix=" + unique_prefix());
-        return open_ok(url_, options);
+        return tessera::test::open_store(url_, options);
     }
-    std::shared_ptr<Store> attach(const tessera::store::StoreOptions& options) override { return open_ok(url_, options); }
+    std::shared_ptr<Store> attach(const tessera::store::StoreOptions& options) override { return tessera::test::open_store(url_, options); }
 
 private:
     std::string url_;
@@ -85,7 +79,7 @@ TEST_SUITE("store.redis") {
 
     TEST_CASE("RedisStore: every key of a store carries the prefix's hash tag") {
         const std::string prefix = unique_prefix();
-        auto store = open_ok(shared_server().url("/0?prefix=" + prefix));
+        auto store = tessera::test::open_store(shared_server().url("/0?prefix=" + prefix));
         CHECK(store->backend() == "redis");
         tessera::store::Event event;
         event.collection = "plans";
@@ -108,7 +102,7 @@ TEST_SUITE("store.redis") {
     }
 
     TEST_CASE("RedisStore: scripts are loaded again after SCRIPT FLUSH (NOSCRIPT)") {
-        auto store = open_ok(shared_server().url("/0?prefix=" + unique_prefix()));
+        auto store = tessera::test::open_store(shared_server().url("/0?prefix=" + unique_prefix()));
         REQUIRE(store->commit(Batch{{Op::put("c", "1", "{}")}, {}}));
         CHECK(shared_server().command({"SCRIPT", "FLUSH"}) == "OK");
         auto after = store->commit(Batch{{Op::put("c", "2", "{}", tessera::store::Precondition::absent())}, {}});
@@ -119,8 +113,8 @@ TEST_SUITE("store.redis") {
     TEST_CASE("RedisStore: database number and password come from the URL") {
         RedisServer server({.append_only = false, .password = "s3cret"});
         const std::string prefix = unique_prefix();
-        auto db0 = open_ok(server.url("/0?prefix=" + prefix));
-        auto db3 = open_ok(server.url("/3?prefix=" + prefix));
+        auto db0 = tessera::test::open_store(server.url("/0?prefix=" + prefix));
+        auto db3 = tessera::test::open_store(server.url("/3?prefix=" + prefix));
         REQUIRE(db3->commit(Batch{{Op::put("c", "1", "{}")}, {}}));
         CHECK(db3->count("c").value() == 1);
         CHECK(db0->count("c").value() == 0);
@@ -141,7 +135,7 @@ TEST_SUITE("store.redis") {
     TEST_CASE("RedisStore: a server that is down gives unavailable at once; the same store recovers") {
         RedisServer server;
         const std::string url = server.url("/0?prefix=" + unique_prefix() + "&timeout_ms=1000");
-        auto store = open_ok(url);
+        auto store = tessera::test::open_store(url);
         REQUIRE(store->commit(Batch{{Op::put("c", "1", "{}")}, {}}));
 
         server.stop();
@@ -160,7 +154,7 @@ TEST_SUITE("store.redis") {
 
     TEST_CASE("RedisStore: a server that stops answering gives timeout within the command timeout") {
         RedisServer server;
-        auto store = open_ok(server.url("/0?prefix=" + unique_prefix() + "&timeout_ms=200"));
+        auto store = tessera::test::open_store(server.url("/0?prefix=" + unique_prefix() + "&timeout_ms=200"));
         REQUIRE(store->commit(Batch{{Op::put("c", "1", "{}")}, {}}));
 
         server.pause();
@@ -182,17 +176,8 @@ TEST_SUITE("store.redis") {
         const std::string url = server.url("/0?prefix=crash");
         // Redis is killed first, with the writer mid-commit; then the writer.
         const auto acknowledged = tessera::test::run_crash_writer(url, 300, [&] { server.kill(); });
-        CAPTURE(acknowledged.size());
         server.start();
-        auto store = open_ok(url);
-        for (const std::uint64_t i : acknowledged) {
-            auto document = store->get("crash", "k" + std::to_string(i));
-            REQUIRE_MESSAGE(document, "acknowledged commit " << i << " is missing");
-        }
-        CHECK(store->count("crash").value() >= acknowledged.size());
-        CHECK(store->outbox_stats().value().pending >= acknowledged.size());
-        auto next = store->commit(Batch{{Op::put("after", "crash", "{}")}, {}});
-        REQUIRE(next);
-        CHECK(next->version > acknowledged.size());
+        auto store = tessera::test::open_store(url);
+        tessera::test::check_acknowledged_commits(*store, acknowledged);
     }
 }

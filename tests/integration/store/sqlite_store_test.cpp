@@ -17,12 +17,6 @@ using tessera::store::Batch;
 using tessera::store::Op;
 using tessera::store::Store;
 
-std::unique_ptr<Store> open_ok(const std::string& url, const tessera::store::StoreOptions& options = {}) {
-    auto store = Store::open(url, options);
-    REQUIRE_MESSAGE(store, (store ? "" : store.error().to_string()));
-    return std::move(*store);
-}
-
 // Each create() gets a new database file in one temporary directory; attach() opens the last
 // one again, as a second process would.
 class SqliteBackend final : public tessera::test::StoreBackend {
@@ -30,9 +24,9 @@ public:
     explicit SqliteBackend(std::string query = "") : query_(std::move(query)) {}
     std::shared_ptr<Store> create(const tessera::store::StoreOptions& options) override {
         url_ = "sqlite:" + (dir_.path() / ("store-" + std::to_string(++count_) + ".db")).string() + query_;
-        return open_ok(url_, options);
+        return tessera::test::open_store(url_, options);
     }
-    std::shared_ptr<Store> attach(const tessera::store::StoreOptions& options) override { return open_ok(url_, options); }
+    std::shared_ptr<Store> attach(const tessera::store::StoreOptions& options) override { return tessera::test::open_store(url_, options); }
 
 private:
     tessera::test::TempDir dir_;
@@ -45,18 +39,8 @@ private:
 // be in the database when it is opened again.
 void check_crash_safety(const std::string& url) {
     const auto acknowledged = tessera::test::run_crash_writer(url, 300);
-    CAPTURE(acknowledged.size());
-    auto store = open_ok(url);
-    for (const std::uint64_t i : acknowledged) {
-        auto document = store->get("crash", "k" + std::to_string(i));
-        REQUIRE_MESSAGE(document, "acknowledged commit " << i << " is missing");
-    }
-    CHECK(store->count("crash").value() >= acknowledged.size());
-    CHECK(store->outbox_stats().value().pending >= acknowledged.size());
-    // The database is usable after the crash: the sequence continues.
-    auto next = store->commit(Batch{{Op::put("after", "crash", "{}")}, {}});
-    REQUIRE(next);
-    CHECK(next->version > acknowledged.size());
+    auto store = tessera::test::open_store(url);
+    tessera::test::check_acknowledged_commits(*store, acknowledged);
 }
 
 }  // namespace
@@ -77,7 +61,7 @@ TEST_SUITE("store.sqlite") {
         const std::string url = "sqlite:" + (dir.path() / "reopen.db").string();
         std::uint64_t version = 0;
         {
-            auto store = open_ok(url);
+            auto store = tessera::test::open_store(url);
             CHECK(store->backend() == "sqlite");
             tessera::store::Event event;
             event.collection = "plans";
@@ -85,7 +69,7 @@ TEST_SUITE("store.sqlite") {
             event.action = "created";
             version = store->commit(Batch{{Op::put("plans", "1", R"({"a":1})")}, {event}}).value().version;
         }
-        auto store = open_ok(url);
+        auto store = tessera::test::open_store(url);
         auto document = store->get("plans", "1");
         REQUIRE(document);
         CHECK(document->version == version);
@@ -96,7 +80,7 @@ TEST_SUITE("store.sqlite") {
     TEST_CASE("SqliteStore: the URL's missing parent directories are created") {
         tessera::test::TempDir dir;
         const auto path = dir.path() / "var" / "deeper" / "tessera.db";
-        auto store = open_ok("sqlite:" + path.string());
+        auto store = tessera::test::open_store("sqlite:" + path.string());
         CHECK(std::filesystem::exists(path));
         CHECK(store->ping());
     }
