@@ -190,14 +190,14 @@ Pool::Lease::~Lease() {
     if (connection_) pool_->give_back(std::move(connection_));
 }
 
-Result<Pool::Lease> Pool::acquire() {
+Result<Pool::Lease> Pool::acquire(bool check_alive) {
     std::unique_ptr<Connection> reused;
     {
         std::lock_guard lock(mutex_);
         while (!idle_.empty() && !reused) {
             reused = std::move(idle_.back());
             idle_.pop_back();
-            if (!reused->alive()) reused.reset();
+            if (check_alive && !reused->alive()) reused.reset();
         }
     }
     if (reused) return Lease(*this, std::move(reused), true);

@@ -122,8 +122,11 @@ public:
         bool reused_;
     };
 
-    /// An idle connection that is still alive, or a new one. Errors as `Connection::open`.
-    Result<Lease> acquire();
+    /// An idle connection, or a new one. With `check_alive`, an idle connection the server has
+    /// closed is dropped first (one non-blocking recv): for writes, which must not be sent on a
+    /// dead connection since they cannot be retried; reads skip it and retry instead. Errors as
+    /// `Connection::open`.
+    Result<Lease> acquire(bool check_alive);
     /// Closes every idle connection: after one failed, the others are most likely dead too
     /// (server restarted), and a fresh connection is cheaper than a failed command.
     void discard_idle() noexcept;

@@ -136,7 +136,7 @@ struct RedisStore::Impl {
     template <class T, class Body>
     Result<T> with_connection(bool idempotent, Body&& body) {
         for (int attempt = 0;; ++attempt) {
-            auto lease = pool.acquire();
+            auto lease = pool.acquire(!idempotent);
             if (!lease) return std::move(lease).error();
             const bool reused = lease->reused();
             Connection& connection = **lease;

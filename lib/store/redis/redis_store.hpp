@@ -38,8 +38,10 @@
 //
 // Connections: a pool lends each calling thread its own hiredis connection for the duration of a
 // call (see redis_connection.hpp). Connect and command timeouts bound every call; a dead
-// connection is dropped and the next call reconnects; reads that fail on a reused connection are
-// retried once on a fresh one (writes are not: they may have been applied).
+// connection is dropped (with the pool's idle ones) and the next call reconnects. A read that
+// finds its reused connection dead is retried once on a fresh one; a write is never retried (it
+// may have been applied), so before a write an idle connection is checked, without blocking, for
+// having been closed by the server (e.g. after a Redis restart).
 
 #include "store/redis/redis_connection.hpp"
 

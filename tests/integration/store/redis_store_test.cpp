@@ -152,6 +152,23 @@ TEST_SUITE("store.redis") {
         CHECK(store->get("c", "1").value().body == R"({"back":true})");
     }
 
+    TEST_CASE("RedisStore: a restart while the store is idle costs no failed call") {
+        RedisServer server;
+        auto store = tessera::test::open_store(server.url("/0?prefix=" + unique_prefix()));
+        REQUIRE(store->commit(Batch{{Op::put("c", "1", "{}")}, {}}));
+        server.stop();
+        server.start();
+        // The pooled connection is dead: a write finds that out before sending (it could not be
+        // retried), a read retries on a fresh connection.
+        auto commit = store->commit(Batch{{Op::put("c", "2", "{}")}, {}});
+        REQUIRE_MESSAGE(commit, (commit ? "" : commit.error().to_string()));
+        server.stop();
+        server.start();
+        auto read = store->count("c");  // no persistence: the server starts empty
+        REQUIRE_MESSAGE(read, (read ? "" : read.error().to_string()));
+        CHECK(*read == 0);
+    }
+
     TEST_CASE("RedisStore: a server that stops answering gives timeout within the command timeout") {
         RedisServer server;
         auto store = tessera::test::open_store(server.url("/0?prefix=" + unique_prefix() + "&timeout_ms=200"));
