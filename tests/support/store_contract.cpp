@@ -533,7 +533,8 @@ void outbox(StoreBackend& backend, ManualClock& clock, const store::StoreOptions
 void outbox_lease(StoreBackend& backend, ManualClock& clock, const store::StoreOptions& options) {
     auto store = backend.create(options);
     const auto v = commit_ok(*store, batch({}, {make_event("a", "1", "created", "{}"), make_event("a", "2", "created", "{}")}));
-    constexpr auto kLease = std::chrono::milliseconds(300);
+    // Long enough that the claims just below always happen within it, even on a loaded machine.
+    constexpr auto kLease = std::chrono::milliseconds(1000);
     auto claimed = store->claim(1, kLease);
     REQUIRE(claimed);
     REQUIRE(claimed->size() == 1);
@@ -554,7 +555,7 @@ void outbox_lease(StoreBackend& backend, ManualClock& clock, const store::StoreO
             if (c && !c->empty()) again = std::move(*c);
             return !again.empty();
         },
-        3000ms);
+        5000ms);
     REQUIRE(returned);
     REQUIRE(again.size() == 1);
     CHECK(again[0].id == std::to_string(v) + "-0");
@@ -570,7 +571,7 @@ void outbox_lease(StoreBackend& backend, ManualClock& clock, const store::StoreO
             if (c && !c->empty()) again = std::move(*c);
             return !again.empty();
         },
-        3000ms));
+        5000ms));
     CHECK(again[0].attempts == 2);
     const std::vector<std::string> done{again[0].id};
     REQUIRE(store->ack(done));
