@@ -23,9 +23,19 @@ struct Record {
     std::optional<TimePoint> expires_at;
 };
 
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+using Documents = std::unordered_map<std::string, Record, StringHash, std::equal_to<>>;
+
 struct Collection {
-    // Ordered by id (byte-wise, as std::string compares) because scan pages in id order.
-    std::map<std::string, Record, std::less<>> documents;
+    // Hashed, so get is one probe rather than a walk down a tree of 1 KB-body nodes...
+    Documents documents;
+    // ...and the ids again in byte-wise order (std::string_view compares as unsigned bytes) for
+    // scan. The views point into `documents`' keys, which never move: node-based containers.
+    std::set<std::string_view> order;
     // Documents with an expiry, soonest first: count() subtracts the expired ones and the sweep
     // finds them without visiting every document.
     std::set<std::pair<TimePoint, std::string>> expiring;
@@ -35,11 +45,6 @@ struct OutboxEntry {
     Event event;
     TimePoint lease_until{};
     std::uint32_t claims = 0;
-};
-
-struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
 Document to_document(std::string_view collection, const std::string& id, const Record& record) {
@@ -68,8 +73,9 @@ struct MemoryStore::Impl {
     }
 
     // Requires: the unique lock is held.
-    void erase(Collection& collection, std::map<std::string, Record, std::less<>>::iterator it) {
+    void erase(Collection& collection, Documents::iterator it) {
         if (it->second.expires_at) collection.expiring.erase({*it->second.expires_at, it->first});
+        collection.order.erase(it->first);
         collection.documents.erase(it);
     }
 
@@ -77,6 +83,7 @@ struct MemoryStore::Impl {
     void put(const Op& op, std::uint64_t commit_version, TimePoint now) {
         Collection& collection = collections[op.collection];
         auto [it, inserted] = collection.documents.try_emplace(op.id);
+        if (inserted) collection.order.insert(it->first);
         Record& record = it->second;
         if (inserted || !internal::is_live(record.expires_at, now)) record.created_at = now;
         if (record.expires_at) collection.expiring.erase({*record.expires_at, op.id});
@@ -146,10 +153,11 @@ Result<Page> MemoryStore::scan(std::string_view collection, std::string_view cur
     std::shared_lock lock(impl_->mutex);
     const auto c = impl_->collections.find(collection);
     if (c == impl_->collections.end()) return page;
-    const auto& documents = c->second.documents;
-    for (auto it = documents.upper_bound(*after); it != documents.end() && page.documents.size() <= limit; ++it) {
-        if (internal::is_live(it->second.expires_at, now)) {
-            page.documents.push_back(to_document(collection, it->first, it->second));
+    const auto& order = c->second.order;
+    for (auto it = order.upper_bound(*after); it != order.end() && page.documents.size() <= limit; ++it) {
+        const auto d = c->second.documents.find(*it);
+        if (internal::is_live(d->second.expires_at, now)) {
+            page.documents.push_back(to_document(collection, d->first, d->second));
         }
     }
     lock.unlock();
