@@ -136,8 +136,15 @@ int main(int argc, char** argv) {
     for (const auto& [name, url] : backends) {
         stores.push_back(open_and_fill(url));
         Store* store = stores.back().get();
-        benchmark::RegisterBenchmark(("get/" + name).c_str(), bench_get, store)->Threads(1)->Threads(2)->UseRealTime();
-        benchmark::RegisterBenchmark(("commit/" + name).c_str(), bench_commit, store)->Threads(1)->Threads(2)->UseRealTime();
+        auto* get = benchmark::RegisterBenchmark(("get/" + name).c_str(), bench_get, store);
+        auto* commit = benchmark::RegisterBenchmark(("commit/" + name).c_str(), bench_commit, store);
+        for (auto* b : {get, commit}) {
+            b->Threads(1)->Threads(2)->UseRealTime();
+            // A Redis client waits a round trip per call, so one thread cannot reach the server's
+            // ceiling; 8 threads show how close the store gets when callers are concurrent (as
+            // redis-benchmark's 50 clients are).
+            if (name == "redis") b->Threads(8);
+        }
     }
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
