@@ -101,6 +101,13 @@ int serve(const server::Config& config) {
     for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& thread : threads) thread.join();
+    // Drained: a late SIGTERM/SIGINT must not turn this clean exit into a death by signal once the
+    // signal_set is gone, so keep them pending until the process ends.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     log::info("server", "stopped");
     return 0;
 }

@@ -3,6 +3,7 @@
 #include <tessera/log.hpp>
 
 #include <condition_variable>
+#include <csignal>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -31,6 +32,11 @@ struct Engine::Impl {
 
     // Removes expired documents every `sweep_interval`; errors are logged and retried next period.
     void run_sweeper() noexcept {
+        // A library thread must not take the application's signals (SIGTERM, SIGINT...): they belong to
+        // whatever thread the application chose to handle them.
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, nullptr);
         std::unique_lock lock(mutex);
         while (!wake.wait_for(lock, config.sweep_interval, [this] { return stopping; })) {
             lock.unlock();

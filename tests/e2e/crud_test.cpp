@@ -2,6 +2,7 @@
 // PATCH with If-Match, stale If-Match → 412, delete.
 
 #include "support/http_client.hpp"
+#include "support/redis_server.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -106,5 +107,33 @@ TEST_SUITE("crud.sqlite") {
         auto read = client.get("/api/counters/keep");
         CHECK(read.status == 200);
         CHECK(read.header("ETag") == etag);
+    }
+}
+
+TEST_SUITE("crud.redis") {
+    TEST_CASE("crud: seed 000 flow over HTTP (Redis store)") {
+        tessera::test::RedisServer redis;
+        run_seed_flow(redis.url("/0?prefix=e2e"));
+    }
+
+    TEST_CASE("crud: Redis down gives 503 with Retry-After, and the server recovers by itself") {
+        tessera::test::RedisServer redis;
+        tessera::test::ServerOptions options;
+        options.store = redis.url("/0?prefix=down&timeout_ms=300");
+        options.schemas = TESSERA_SOURCE_DIR "/tests/data/schemas";
+        tessera::test::ServerProcess server(options);
+        HttpClient client(server.base_url());
+        REQUIRE(client.request("POST", "/api/counters/r", {}, R"({"value":1})").status == 201);
+        redis.stop();
+        auto down = client.get("/api/counters/r");
+        CHECK(down.status == 503);
+        CHECK_FALSE(down.header("Retry-After").empty());
+        CHECK(client.get("/readyz").status == 503);
+        CHECK(client.get("/healthz").status == 200);  // alive, just not ready
+        redis.start();  // no persistence: the data is gone, but service resumes
+        CHECK(client.get("/readyz").status == 200);
+        CHECK(client.request("POST", "/api/counters/r", {}, R"({"value":2})").status == 201);
+        auto metrics = client.get("/metrics");
+        CHECK(metrics.body.find("tessera_store_errors_total{code=\"unavailable\"}") != std::string::npos);
     }
 }

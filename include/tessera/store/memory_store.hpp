@@ -13,6 +13,8 @@ namespace tessera::store {
 class MemoryStore final : public Store {
 public:
     MemoryStore();
+    /// Uses `options.clock` (the timeouts do not apply).
+    explicit MemoryStore(StoreOptions options);
     ~MemoryStore() override;
     MemoryStore(const MemoryStore&) = delete;
     MemoryStore& operator=(const MemoryStore&) = delete;

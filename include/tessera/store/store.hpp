@@ -11,12 +11,16 @@
 /// the batch gets it too. So a document's versions increase monotonically, even across a delete
 /// and a re-create (what idempotent consumers rely on), and all events of one commit share it.
 ///
+/// Times: every `TimePoint` a store keeps (created/updated/expires, event time) is kept with
+/// microsecond precision, truncated toward the past; what a read returns is that value.
+///
 /// Backends are chosen by URL through `Store::open`: `memory:`, `sqlite:PATH`, `redis://…`.
 
 #include <tessera/result.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -91,7 +95,8 @@ struct Op {
 /// An outbox record. The caller fills the descriptive fields; `commit` (or the TTL sweep)
 /// assigns `sequence`, `version` and `time`.
 struct Event {
-    std::string id;           ///< Assigned on append: unique, and ordered as the outbox is.
+    std::string id;           ///< Assigned on append: "<version>-<n>" (n = position among the commit's
+                              ///< events), unique; the outbox is ordered by (version, n).
     std::string collection;   ///< Collection of the document the event is about.
     std::string document_id;  ///< Id of that document.
     std::string action;       ///< "created" | "updated" | "deleted" | "expired" (free text to the store).
@@ -114,7 +119,8 @@ struct Batch {
 
 /// What a successful commit did.
 struct CommitResult {
-    std::uint64_t version = 0;  ///< The version assigned to every op and event of the batch.
+    std::uint64_t version = 0;  ///< The version assigned to every op and event of the batch (0 for an
+                                ///< empty batch, which consumes no version).
 };
 
 /// One page of a scan.
@@ -134,6 +140,10 @@ struct OutboxStats {
 struct StoreOptions {
     std::chrono::milliseconds connect_timeout{1000};  ///< Remote backends: connect timeout. Default 1 s.
     std::chrono::milliseconds command_timeout{2000};  ///< Remote backends: per-command timeout. Default 2 s.
+    /// Source of "now" for timestamps, TTL visibility and leases (Redis measures leases with the
+    /// server's clock instead). Default (empty): `Clock::now`. Tests inject a manual clock; it must
+    /// be callable from any thread.
+    std::function<TimePoint()> clock;
 };
 
 /// The document store. Thread safety: every member function may be called concurrently from any
@@ -144,9 +154,12 @@ class Store {
 public:
     virtual ~Store() = default;
 
-    /// Opens the backend named by `url`: `memory:`, `sqlite:PATH` (`?synchronous=normal|full`),
-    /// `redis://[:password@]host:port[/db][?prefix=P]`. Errors: `invalid` (malformed URL or unknown
-    /// scheme), `unsupported` (backend compiled out), `unavailable` (cannot connect / open).
+    /// Opens the backend named by `url`: `memory:`, `sqlite:PATH` (`?synchronous=normal|full`,
+    /// default normal; missing parent directories are created),
+    /// `redis://[[user]:password@]host[:port][/db][?prefix=P&timeout_ms=N]` (port 6379, db 0, prefix
+    /// "tessera"; `timeout_ms` overrides both timeouts of `options`). Errors: `invalid` (malformed URL,
+    /// unknown scheme or parameter), `unsupported` (backend compiled out), `unavailable` (cannot
+    /// connect / open).
     static Result<std::unique_ptr<Store>> open(std::string_view url, const StoreOptions& options = {});
 
     /// The document, or `not_found` (also when it has expired).
@@ -167,7 +180,8 @@ public:
 
     /// Applies `batch` atomically. Errors: `precondition_failed` if any op's precondition does not
     /// hold — nothing is written, and `details` names the op: `{op: index, collection, id,
-    /// expected: "absent"|"exists"|"version", actual_version: N (0 if absent)}`; `invalid` for an
+    /// expected: "absent"|"exists"|"version", actual_version: N (0 if absent)}`, plus
+    /// `expected_version: N` when `expected` is "version"; `invalid` for an
     /// empty collection/id. An empty batch (no ops, no events) succeeds and writes nothing.
     /// Durability: once `commit` returns success, the write survives a crash of this process
     /// (for `sqlite` with synchronous=normal: of the process, not of the OS).
@@ -180,7 +194,8 @@ public:
 
     /// Claims up to `max` outbox events in outbox order that are neither acknowledged nor under an
     /// unexpired lease, and leases them for `lease`. An event not acknowledged before its lease
-    /// ends is handed out again by a later claim (with `attempts` incremented).
+    /// ends is handed out again by a later claim (with `attempts` incremented). Delivery is at least
+    /// once: a relay acks after delivering, so a crash between the two delivers again.
     virtual Result<std::vector<Event>> claim(std::size_t max, std::chrono::milliseconds lease) = 0;
 
     /// Acknowledges events by id: they are never handed out again. Unknown ids are ignored.

@@ -1,0 +1,16 @@
+#pragma once
+// Starting helper processes (redis-server, the crash writer) from tests.
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace tessera::test {
+
+/// Forks and execs `argv` (argv[0] is the executable's path). The child is killed by the kernel
+/// if the test process dies (PR_SET_PDEATHSIG), so no helper outlives a crashed test; if
+/// `stdout_fd` >= 0 it becomes the child's stdout. Returns the child's pid; throws
+/// std::runtime_error if fork fails. The caller reaps the child.
+pid_t spawn(std::vector<std::string> argv, int stdout_fd = -1);
+
+}  // namespace tessera::test
