@@ -93,7 +93,7 @@ struct Op {
 };
 
 /// An outbox record. The caller fills the descriptive fields; `commit` (or the TTL sweep)
-/// assigns `sequence`, `version` and `time`.
+/// assigns `id`, `version` and `time`; `claim` fills `attempts`.
 struct Event {
     std::string id;           ///< Assigned on append: "<version>-<n>" (n = position among the commit's
                               ///< events), unique; the outbox is ordered by (version, n).
