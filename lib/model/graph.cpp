@@ -66,6 +66,24 @@ Result<Node> node_from(const store::Document& doc) {
     return node;
 }
 
+// The stored objects among `keys` that exist, with one get_many per collection.
+Result<std::vector<Node>> fetch_nodes(store::Store& store, const std::set<Key>& keys) {
+    std::map<std::string, std::vector<std::string>> by_collection;
+    for (const auto& key : keys) by_collection[key.collection].push_back(key.id);
+    std::vector<Node> out;
+    for (const auto& [collection, ids] : by_collection) {
+        auto docs = store.get_many(collection, ids);
+        if (!docs) return std::move(docs).error();
+        for (auto& found : *docs) {
+            if (!found) continue;
+            auto node = node_from(*found);
+            if (!node) return std::move(node).error();
+            out.push_back(std::move(*node));
+        }
+    }
+    return out;
+}
+
 // Splits one object tree into nodes. `nodes` holds every node found so far (root first), `index` maps
 // keys to positions so a repeated entity is stored once.
 class Splitter {
@@ -275,19 +293,12 @@ Result<Nodes> load_nodes(store::Store& store, const Key& root) {
 
     // One get_many per collection per level of the graph.
     while (!frontier.empty()) {
-        std::map<std::string, std::vector<std::string>> by_collection;
-        for (const auto& key : frontier) by_collection[key.collection].push_back(key.id);
+        auto level = fetch_nodes(store, frontier);
+        if (!level) return std::move(level).error();
         frontier.clear();
-        for (const auto& [collection, ids] : by_collection) {
-            auto docs = store.get_many(collection, ids);
-            if (!docs) return std::move(docs).error();
-            for (auto& found : *docs) {
-                if (!found) continue;
-                auto node = node_from(*found);
-                if (!node) return std::move(node).error();
-                enqueue(*node);
-                nodes.emplace(node->key, std::move(*node));
-            }
+        for (auto& node : *level) {
+            enqueue(node);
+            nodes.emplace(node.key, std::move(node));
         }
         std::erase_if(frontier, [&](const Key& k) { return nodes.contains(k); });
     }
@@ -339,20 +350,15 @@ Result<GraphBatch> plan_graph_write(store::Store& store,
     for (const auto& [key, node] : before) current.emplace(key, &node);
     Nodes fetched;
     {
-        std::map<std::string, std::vector<std::string>> missing;
+        std::set<Key> missing;
         for (const auto& [key, node] : after_nodes) {
-            if (key != root && !current.contains(key)) missing[key.collection].push_back(key.id);
+            if (key != root && !current.contains(key)) missing.insert(key);
         }
-        for (const auto& [collection, ids] : missing) {
-            auto docs = store.get_many(collection, ids);
-            if (!docs) return std::move(docs).error();
-            for (auto& found : *docs) {
-                if (!found) continue;
-                auto node = node_from(*found);
-                if (!node) return std::move(node).error();
-                Key key = node->key;
-                current.emplace(key, &fetched.emplace(key, std::move(*node)).first->second);
-            }
+        auto found = fetch_nodes(store, missing);
+        if (!found) return std::move(found).error();
+        for (auto& node : *found) {
+            Key key = node.key;
+            current.emplace(key, &fetched.emplace(key, std::move(node)).first->second);
         }
     }
 

@@ -1,7 +1,7 @@
 #include "schema/annotations.hpp"
 
 #include "schema/load_error.hpp"
-#include "schema/pointer_token.hpp"
+#include <tessera/json/pointer.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -43,7 +43,7 @@ public:
             if (found) continue;
             std::string list;
             for (const auto key : known) list += (list.empty() ? "" : ", ") + std::string(key);
-            return invalid(append_token(pointer, member.key()),
+            return invalid(tessera::json::append_token(pointer, member.key()),
                            "unknown key '" + std::string(member.key()) + "' (expected one of: " + list + ")");
         }
         return {};
@@ -95,7 +95,7 @@ Result<IdPolicy> read_id(const BlockReader& reader, const json::value& value, co
     // An explicit block means "never generate" unless it says how (header: absent = never).
     IdPolicy policy;
     for (const auto& member : **object) {
-        const auto at = append_token(pointer, member.key());
+        const auto at = tessera::json::append_token(pointer, member.key());
         if (member.key() == "field") {
             auto field = reader.string(member.value(), at, false);
             if (!field) return std::move(field).error();
@@ -126,7 +126,7 @@ Result<TtlPolicy> read_ttl(const BlockReader& reader, const json::value& value, 
     if (!object) return std::move(object).error();
     TtlPolicy policy;
     for (const auto& member : **object) {
-        const auto at = append_token(pointer, member.key());
+        const auto at = tessera::json::append_token(pointer, member.key());
         if (member.key() == "field") {
             auto field = reader.string(member.value(), at, true);
             if (!field) return std::move(field).error();
@@ -148,12 +148,12 @@ Result<EntityPolicy> read_entities(const BlockReader& reader, const json::value&
     if (!object) return std::move(object).error();
     EntityPolicy policy;
     for (const auto& member : **object) {
-        const auto at = append_token(pointer, member.key());
+        const auto at = tessera::json::append_token(pointer, member.key());
         if (member.key() == "types") {
             auto types = reader.object(member.value(), at);
             if (!types) return std::move(types).error();
             for (const auto& type : **types) {
-                auto collection = reader.string(type.value(), append_token(at, type.key()), true);
+                auto collection = reader.string(type.value(), tessera::json::append_token(at, type.key()), true);
                 if (!collection) return std::move(collection).error();
                 policy.types.emplace(std::string(type.key()), std::move(*collection));
             }
@@ -173,7 +173,7 @@ Result<std::vector<std::string>> read_routes(const BlockReader& reader,
     std::vector<std::string> routes;
     const auto& array = value.get_array();
     for (std::size_t i = 0; i < array.size(); ++i) {
-        const auto at = append_token(pointer, std::to_string(i));
+        const auto at = tessera::json::append_token(pointer, std::to_string(i));
         auto route = reader.string(array[i], at, true);
         if (!route) return std::move(route).error();
         if (route->front() != '/') return reader.invalid(at, "a route must start with '/'");
@@ -229,7 +229,7 @@ Result<Annotations> parse_annotations(const json::value& schema, std::string_vie
     if (block == nullptr) return annotations;
 
     const BlockReader reader(file);
-    const std::string pointer = append_token("", kBlock);
+    const std::string pointer = tessera::json::append_token("", kBlock);
     auto object =
         reader.block(*block, pointer, {"collection", "routes", "id", "ttl", "requireIfMatch", "entities", "expose"});
     if (!object) return std::move(object).error();
@@ -237,7 +237,7 @@ Result<Annotations> parse_annotations(const json::value& schema, std::string_vie
     for (const auto& member : **object) {
         const auto key = member.key();
         const auto& value = member.value();
-        const auto at = append_token(pointer, key);
+        const auto at = tessera::json::append_token(pointer, key);
         if (key == "collection") {
             auto collection = reader.string(value, at, true);
             if (!collection) return std::move(collection).error();

@@ -3,7 +3,7 @@
 #include "schema/formats.hpp"
 #include "schema/load_error.hpp"
 #include "schema/metaschemas.hpp"
-#include "schema/pointer_token.hpp"
+#include <tessera/json/pointer.hpp>
 #include "schema/schema_file.hpp"
 #include "schema/uri.hpp"
 
@@ -62,7 +62,7 @@ Result<void> for_each_subschema(Value& schema, Draft draft, Visit&& visit) {
     for (auto& member : *object) {
         const std::string_view key = member.key();
         auto& child = member.value();
-        const std::string at = append_token("", key);
+        const std::string at = tessera::json::append_token("", key);
         const Child kind = classify(key, draft);
         if (kind == Child::none) continue;
         if (kind == Child::schema || (kind == Child::items && !child.is_array())) {
@@ -81,7 +81,7 @@ Result<void> for_each_subschema(Value& schema, Draft draft, Visit&& visit) {
             for (auto& entry : *map) {
                 // dependencies: an array lists property names; only other values are schemas.
                 if (key == "dependencies" && entry.value().is_array()) continue;
-                if (auto result = visit(entry.value(), append_token(at, entry.key())); !result) return result;
+                if (auto result = visit(entry.value(), tessera::json::append_token(at, entry.key())); !result) return result;
             }
         }
     }
@@ -274,7 +274,7 @@ Result<void> DocumentSet::index(std::size_t document,
     const auto* object = node.if_object();
     const auto* id = (object && !object->contains("$ref")) ? object->if_contains(id_keyword(draft)) : nullptr;
     if (id != nullptr && id->is_string()) {
-        const std::string id_pointer = append_token(pointer, id_keyword(draft));
+        const std::string id_pointer = tessera::json::append_token(pointer, id_keyword(draft));
         const auto [uri, fragment] = split_fragment(id->get_string());
         if (!uri.empty()) {
             auto resolved = resolve_uri(base, uri);
@@ -403,7 +403,7 @@ std::string DocumentSet::base_at(const Location& location) const {
     // applied when the target itself is rewritten.
     enum class At { schema, container, data } at = At::schema;
     bool in_dependencies = false;
-    for (const auto& token : split_pointer(location.pointer)) {
+    for (const auto& token : tessera::json::parse_pointer(location.pointer).value_or(std::vector<std::string>{})) {
         At next = At::data;
         if (at == At::schema) {
             base = scope_of(*node, document.draft, base);
@@ -434,7 +434,7 @@ Result<void> DocumentSet::extract_checks(bj::object& schema,
     Checks checks;
     bool any = false;
     const auto expected = [&](std::string_view keyword, std::string_view what, const bj::value& got) {
-        return load_error(file, append_token(pointer, keyword),
+        return load_error(file, tessera::json::append_token(pointer, keyword),
                           "expected " + std::string(what) + ", got " + std::string(kind_name(got)));
     };
 
@@ -455,7 +455,7 @@ Result<void> DocumentSet::extract_checks(bj::object& schema,
     };
 
     if (const auto* type = schema.if_contains("type")) {
-        auto mask = parse_types(*type, file, append_token(pointer, "type"));
+        auto mask = parse_types(*type, file, tessera::json::append_token(pointer, "type"));
         if (!mask) return std::move(mask).error();
         checks.types = *mask;
         schema.erase("type");
@@ -470,7 +470,7 @@ Result<void> DocumentSet::extract_checks(bj::object& schema,
         schema.erase("format");  // valijson's own format check throws on non-strings
     }
     if (const auto* pattern = schema.if_contains("pattern")) {
-        auto compiled = compile(*pattern, append_token(pointer, "pattern"));
+        auto compiled = compile(*pattern, tessera::json::append_token(pointer, "pattern"));
         if (!compiled) return std::move(compiled).error();
         checks.pattern = std::move(*compiled);
         schema.erase("pattern");
@@ -485,7 +485,7 @@ Result<void> DocumentSet::extract_checks(bj::object& schema,
         *slot = to_number(*bound);
         if (!*slot) return expected(keyword, "a number", *bound);
         if (std::string_view(keyword) == "multipleOf" && (*slot)->value <= 0) {
-            return load_error(file, append_token(pointer, keyword), "expected a number greater than 0");
+            return load_error(file, tessera::json::append_token(pointer, keyword), "expected a number greater than 0");
         }
         schema.erase(keyword);
         any = true;
@@ -503,9 +503,9 @@ Result<void> DocumentSet::extract_checks(bj::object& schema,
     }
     std::vector<Pattern> property_patterns;
     if (const auto* patterns = schema.if_contains("patternProperties"); patterns && patterns->is_object()) {
-        const std::string at = append_token(pointer, "patternProperties");
+        const std::string at = tessera::json::append_token(pointer, "patternProperties");
         for (const auto& member : patterns->get_object()) {
-            auto compiled = compile(bj::value(member.key()), append_token(at, member.key()));
+            auto compiled = compile(bj::value(member.key()), tessera::json::append_token(at, member.key()));
             if (!compiled) return std::move(compiled).error();
             property_patterns.push_back(std::move(*compiled));
         }
@@ -539,7 +539,7 @@ Result<void> DocumentSet::rewrite(
     }
 
     if (const auto* ref = object->if_contains("$ref")) {
-        const std::string ref_pointer = append_token(pointer, "$ref");
+        const std::string ref_pointer = tessera::json::append_token(pointer, "$ref");
         if (!ref->is_string())
             return load_error(source.file, ref_pointer, "expected a string, got " + std::string(kind_name(*ref)));
         auto target = resolve_ref(ref->get_string(), base, document, ref_pointer);
@@ -575,7 +575,7 @@ Result<void> DocumentSet::rewrite(
              {std::pair{"exclusiveMaximum", "maximum"}, std::pair{"exclusiveMinimum", "minimum"}}) {
             const auto* flag = object->if_contains(exclusive);
             if (flag == nullptr) continue;
-            const std::string at = append_token(pointer, exclusive);
+            const std::string at = tessera::json::append_token(pointer, exclusive);
             if (!flag->is_bool()) return load_error(source.file, at, "expected a boolean (draft-04)");
             if (!flag->get_bool()) {
                 object->erase(exclusive);

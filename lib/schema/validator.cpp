@@ -1,7 +1,7 @@
 #include "schema/validator.hpp"
 
 #include "schema/formats.hpp"
-#include "schema/pointer_token.hpp"
+#include <tessera/json/pointer.hpp>
 
 #include <valijson/adapters/boost_json_adapter.hpp>
 #include <boost/json/serialize.hpp>
@@ -233,7 +233,7 @@ std::string to_pointer(const std::vector<std::string>& context) {
     for (std::size_t i = 1; i < context.size(); ++i) {
         std::string_view step = context[i];
         if (step.size() >= 2 && step.front() == '[' && step.back() == ']') step = step.substr(1, step.size() - 2);
-        pointer = append_token(pointer, step);
+        pointer = tessera::json::append_token(pointer, step);
     }
     return pointer;
 }
@@ -280,7 +280,7 @@ Item translate(const vj::ValidationResults::Error& error) {
     const std::string_view text = error.description;
 
     if (text.starts_with("Failed to validate against schema associated with property name '")) {
-        item.pointer = append_token(
+        item.pointer = tessera::json::append_token(
             item.pointer, quoted(text, "Failed to validate against schema associated with property name '", "'."));
         return item;
     }
@@ -288,7 +288,7 @@ Item translate(const vj::ValidationResults::Error& error) {
         // "against corresponding item schema." is reported at the item already; the others at the array.
         if (!text.ends_with("against corresponding item schema.")) {
             const auto digits = text.substr(25, text.find(' ', 25) - 25);
-            item.pointer = append_token(item.pointer, digits);
+            item.pointer = tessera::json::append_token(item.pointer, digits);
         }
         return item;
     }
@@ -367,7 +367,7 @@ std::vector<ValidationError> to_errors(const vj::ValidationResults& results) {
 std::vector<std::size_t> position_of(const bj::value& instance, std::string_view pointer) {
     std::vector<std::size_t> position;
     const bj::value* node = &instance;
-    for (const auto& token : split_pointer(pointer)) {
+    for (const auto& token : tessera::json::parse_pointer(pointer).value_or(std::vector<std::string>{})) {
         std::size_t index = std::numeric_limits<std::size_t>::max();
         const bj::value* child = nullptr;
         if (const auto* object = node ? node->if_object() : nullptr) {
