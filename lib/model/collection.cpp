@@ -77,7 +77,7 @@ struct Collection::Impl {
 
     using Mutation = std::function<Result<value>(const value& current)>;
 
-    Result<Snapshot> load(std::string_view id) {
+    Result<Snapshot> load(std::string_view id, Representation representation = Representation::full) {
         const Key root{self.name(), std::string(id)};
         auto nodes = detail::load_nodes(self.store_, root);
         if (!nodes) {
@@ -89,14 +89,13 @@ struct Collection::Impl {
         auto& r = snapshot.resource;
         r.collection = self.name();
         r.id = std::string(id);
-        if (codec.splits()) {
-            r.body = codec.assemble(root, *nodes);
-            r.text = json::to_canonical(r.body);
-        } else {
-            r.body = top.stored;
-            r.text = top.text;  // stored text is already canonical
-        }
+        r.text = codec.splits() ? detail::EntityCodec::assemble(root, *nodes) : top.text;  // both canonical
         r.etag = make_etag(r.text);
+        if (representation == Representation::full) {
+            auto body = json::parse(r.text, kStoredLimits);
+            if (!body) return Error(ErrorCode::internal, "stored document " + root.str() + " is not JSON");
+            r.body = std::move(*body);
+        }
         r.version = top.version;
         r.created_at = top.created_at;
         r.updated_at = top.updated_at;
@@ -388,8 +387,8 @@ Result<Resource> Collection::create(value body, std::string_view url_id, const W
     return impl_->create(std::move(body), url_id, options);
 }
 
-Result<Resource> Collection::get(std::string_view id, const Preconditions& preconditions) {
-    auto snapshot = impl_->load(id);
+Result<Resource> Collection::get(std::string_view id, const Preconditions& preconditions, Representation representation) {
+    auto snapshot = impl_->load(id, representation);
     if (!snapshot) return std::move(snapshot).error();
     auto& resource = snapshot->resource;
     // RFC 9110 §13.2.2: If-Match first, then If-None-Match.
@@ -424,14 +423,14 @@ Result<Resource> Collection::json_patch(std::string_view id, const value& patch,
 
 Result<void> Collection::remove(std::string_view id, const WriteOptions& options) { return impl_->remove(id, options); }
 
-Result<ResourcePage> Collection::list(std::string_view cursor, std::size_t limit) {
+Result<ResourcePage> Collection::list(std::string_view cursor, std::size_t limit, Representation representation) {
     auto page = store_.scan(name(), cursor, limit);
     if (!page) return std::move(page).error();
     ResourcePage out;
     out.next_cursor = std::move(page->next_cursor);
     out.items.reserve(page->documents.size());
     for (const auto& doc : page->documents) {
-        auto snapshot = impl_->load(doc.id);
+        auto snapshot = impl_->load(doc.id, representation);
         if (!snapshot) {
             if (snapshot.error().code() == ErrorCode::not_found) continue;  // deleted since the scan
             return std::move(snapshot).error();
@@ -453,7 +452,12 @@ Result<GraphView> Collection::graph(std::string_view id) {
     view.nodes.push_back(root.str());
     for (const auto& [key, node] : *nodes) {
         if (key != root) view.nodes.push_back(key.str());
-        for (const auto& link : node.links) view.edges.push_back({key.str(), link.child.str(), link.relation});
+        // Relations are JSON Pointers into the stored form: this (rare) read parses it to find them.
+        auto stored = json::parse(node.text, kStoredLimits);
+        if (!stored) return Error(ErrorCode::internal, "stored object " + key.str() + " is not JSON");
+        for (const auto& link : detail::EntityCodec::links_of(*stored)) {
+            view.edges.push_back({key.str(), link.child.str(), link.relation});
+        }
     }
     return view;
 }

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <charconv>
 
 namespace tessera::model::detail {
 namespace {
@@ -48,17 +49,69 @@ void collect_links(const value& v, const std::string& pointer, std::vector<Link>
     }
 }
 
-Result<Node> node_from(const store::Document& doc) {
-    auto stored = json::parse(doc.body, kStoredLimits);
-    if (!stored) {
-        return Error(ErrorCode::internal, "stored object " + doc.collection + "/" + doc.id + " is not JSON",
-                     {{"backend", stored.error().to_json()}});
+// A link in canonical text: `{"$entity":"<collection>/<id>"}`. The opening bytes cannot occur inside a
+// JSON string (its quotes would be escaped), so finding them finds links and nothing else.
+constexpr std::string_view kLinkOpening = R"({"$entity":")";
+
+struct TextLink {
+    Key child;
+    std::size_t begin = 0;  // offset of '{'
+    std::size_t end = 0;    // offset after '}'
+};
+
+// Reads the JSON string starting after its opening quote at `pos`; advances `pos` past the closing quote.
+std::optional<std::string> read_string(std::string_view text, std::size_t& pos) {
+    std::string out;
+    while (pos < text.size()) {
+        const char c = text[pos++];
+        if (c == '"') return out;
+        if (c != '\\') {
+            out += c;
+            continue;
+        }
+        if (pos >= text.size()) return std::nullopt;
+        const char e = text[pos++];
+        switch (e) {
+            case '"': out += '"'; break;
+            case '\\': out += '\\'; break;
+            case '/': out += '/'; break;
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            case 'u': {
+                // Canonical text escapes only control characters this way (\u00XX).
+                unsigned code = 0;
+                if (pos + 4 > text.size()) return std::nullopt;
+                const auto [end, ec] = std::from_chars(text.data() + pos, text.data() + pos + 4, code, 16);
+                if (ec != std::errc{} || end != text.data() + pos + 4 || code > 0x7F) return std::nullopt;
+                out += static_cast<char>(code);
+                pos += 4;
+                break;
+            }
+            default: return std::nullopt;
+        }
     }
+    return std::nullopt;
+}
+
+std::vector<TextLink> scan_links(std::string_view text) {
+    std::vector<TextLink> out;
+    for (auto at = text.find(kLinkOpening); at != std::string_view::npos; at = text.find(kLinkOpening, at + 1)) {
+        std::size_t pos = at + kLinkOpening.size();
+        auto target = read_string(text, pos);
+        if (!target || pos >= text.size() || text[pos] != '}') continue;
+        if (auto key = parse_key(*target)) out.push_back({std::move(*key), at, pos + 1});
+    }
+    return out;
+}
+
+Result<Node> node_from(store::Document&& doc) {
     Node node;
-    node.key = {doc.collection, doc.id};
-    node.stored = std::move(*stored);
-    node.text = doc.body;
-    node.links = EntityCodec::links_of(node.stored);
+    node.key = {std::move(doc.collection), std::move(doc.id)};
+    node.text = std::move(doc.body);
+    node.links = EntityCodec::links_in(node.text);
     node.version = doc.version;
     node.created_at = doc.created_at;
     node.updated_at = doc.updated_at;
@@ -76,7 +129,7 @@ Result<std::vector<Node>> fetch_nodes(store::Store& store, const std::set<Key>& 
         if (!docs) return std::move(docs).error();
         for (auto& found : *docs) {
             if (!found) continue;
-            auto node = node_from(*found);
+            auto node = node_from(std::move(*found));
             if (!node) return std::move(node).error();
             out.push_back(std::move(*node));
         }
@@ -93,13 +146,12 @@ public:
     Result<void> add(const Key& key, const value& document, const std::string& document_pointer) {
         const std::size_t position = nodes_.size();
         index_.emplace(key, position);
-        nodes_.push_back(Node{key, {}, {}, {}, 0, {}, {}, std::nullopt});
+        nodes_.push_back(Node{key, {}, {}, 0, {}, {}, std::nullopt});
         Node node;
         node.key = key;
         auto stored = strip(document, node, "", document_pointer, true);
         if (!stored) return std::move(stored).error();
-        node.stored = std::move(*stored);
-        node.text = json::to_canonical(node.stored);
+        node.text = json::to_canonical(*stored);
         nodes_[position] = std::move(node);
         return {};
     }
@@ -262,23 +314,61 @@ std::optional<value> assemble_node(const Key& key, const Nodes& nodes, std::set<
         log::warn("model.graph", "dropping a link to a missing object", {{"object", key.str()}});
         return std::nullopt;
     }
+    auto stored = json::parse(it->second.text, kStoredLimits);
+    if (!stored) return std::nullopt;
     path.insert(key);
-    auto out = resolve(it->second.stored, nodes, path);
+    auto out = resolve(*stored, nodes, path);
     path.erase(key);
     return out;
 }
 
+// Splices the texts; false if a link's node is missing or links form a cycle.
+bool splice(const Key& key, const Nodes& nodes, std::set<Key>& path, std::string& out) {
+    auto it = nodes.find(key);
+    if (it == nodes.end() || path.contains(key)) return false;
+    const std::string& text = it->second.text;
+    if (it->second.links.empty()) {
+        out += text;
+        return true;
+    }
+    path.insert(key);
+    // Nodes read from the store know where their links are; nodes fresh from a split do not.
+    const auto& known = it->second.links;
+    std::vector<Link> scanned;
+    const auto& links = known.front().end != 0 ? known : (scanned = EntityCodec::links_in(text));
+    std::size_t copied = 0;
+    for (const auto& link : links) {
+        out.append(text, copied, link.begin - copied);
+        if (!splice(link.child, nodes, path, out)) return false;
+        copied = link.end;
+    }
+    out.append(text, copied);
+    path.erase(key);
+    return true;
+}
+
 }  // namespace
 
-value EntityCodec::assemble(const Key& root, const Nodes& nodes) const {
+std::string EntityCodec::assemble(const Key& root, const Nodes& nodes) {
+    std::string out;
     std::set<Key> path;
-    return assemble_node(root, nodes, path).value_or(value(object{}));
+    if (splice(root, nodes, path, out)) return out;
+    // A dangling link (the store changed under a concurrent write, or was edited by hand): drop it
+    // from the document instead of failing every read of it.
+    path.clear();
+    return json::to_canonical(assemble_node(root, nodes, path).value_or(value(object{})));
+}
+
+std::vector<Link> EntityCodec::links_in(std::string_view text) {
+    std::vector<Link> links;
+    for (auto& link : scan_links(text)) links.push_back({std::move(link.child), {}, link.begin, link.end});
+    return links;
 }
 
 Result<Nodes> load_nodes(store::Store& store, const Key& root) {
     auto doc = store.get(root.collection, root.id);
     if (!doc) return std::move(doc).error();
-    auto root_node = node_from(*doc);
+    auto root_node = node_from(std::move(*doc));
     if (!root_node) return std::move(root_node).error();
 
     Nodes nodes;
@@ -362,13 +452,12 @@ Result<GraphBatch> plan_graph_write(store::Store& store,
         }
     }
 
-    // The recorded parents of every entity involved (the root has none that matter here).
+    // The recorded parents of every existing entity involved (the root has none that matter here). An
+    // entity that does not exist has none: its `_links` document goes with it, and the `absent`
+    // precondition on writing a new one catches the contrary.
     std::vector<Key> entity_keys;
     for (const auto& [key, node] : current) {
         if (key != root) entity_keys.push_back(key);
-    }
-    for (const auto& [key, node] : after_nodes) {
-        if (key != root && !current.contains(key)) entity_keys.push_back(key);
     }
     auto recorded = load_parents(store, entity_keys);
     if (!recorded) return std::move(recorded).error();

@@ -37,14 +37,16 @@ struct Key {
 /// A reference from a parent's stored form to a child entity.
 struct Link {
     Key child;
-    std::string relation;  // JSON Pointer of the link inside the parent's stored form ("/linkedService")
+    std::string relation;  // JSON Pointer of the link inside the parent's stored form ("/linkedService");
+                           // known after a split, "" for nodes read from the store
+    std::size_t begin = 0;  // where the link's text starts in the parent's text...
+    std::size_t end = 0;    // ...and ends (one past its '}')
 };
 
 /// One stored object: its stored form (nested entities replaced by links) and where it stands.
 struct Node {
     Key key;
-    boost::json::value stored;
-    std::string text;            // canonical text of `stored`
+    std::string text;            // canonical JSON text of the stored form
     std::vector<Link> links;     // children, in document order
     std::uint64_t version = 0;   // 0: not (known to be) in the store
     store::TimePoint created_at{};
@@ -68,8 +70,11 @@ public:
     /// Errors: `invalid` if one entity id appears twice with different contents (pointer of the second).
     Result<std::vector<Node>> split(const Key& root, const boost::json::value& document) const;
 
-    /// Assembles `root` from `nodes`. A link whose node is missing is dropped (array element or member).
-    boost::json::value assemble(const Key& root, const Nodes& nodes) const;
+    /// The canonical text of `root` assembled from `nodes`: each link's text is replaced by its node's
+    /// assembled text. Because stored forms are canonical and a link stands exactly where its entity
+    /// goes, the result is the canonical text of the assembled document, without parsing anything.
+    /// A link whose node is missing is dropped (array element or member) on a slower path.
+    static std::string assemble(const Key& root, const Nodes& nodes);
 
     /// RFC 7386 merge patch, except that where both sides hold arrays of entities, the patch's
     /// entities are merged by id: an existing id is merged into, a new id is appended, ids the patch
@@ -77,8 +82,10 @@ public:
     /// replaced, not merged.
     boost::json::value merge(boost::json::value target, const boost::json::value& patch) const;
 
-    /// The links in a stored form, in document order.
+    /// The links in a stored form, in document order, with their JSON Pointers.
     static std::vector<Link> links_of(const boost::json::value& stored);
+    /// The links in a stored form's canonical text, in document order (relations left empty).
+    static std::vector<Link> links_in(std::string_view text);
 
 private:
     const schema::EntityPolicy* policy_;

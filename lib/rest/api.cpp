@@ -202,7 +202,7 @@ struct Api::Impl {
         if (!preconditions) return failure(preconditions.error(), request);
 
         if (method == "GET" || method == "HEAD") {
-            auto resource = collection.get(id, *preconditions);
+            auto resource = collection.get(id, *preconditions, model::Representation::text);
             if (!resource) return failure(resource.error(), request);
             if (resource->not_modified) {
                 // RFC 9110 §15.4.5: 304 carries the ETag but no content.
@@ -310,7 +310,7 @@ struct Api::Impl {
                 cursor = param.value;
             }
         }
-        auto page = route.mount->collection->list(cursor, limit);
+        auto page = route.mount->collection->list(cursor, limit, model::Representation::text);
         if (!page) {
             if (page.error().code() == ErrorCode::invalid) page.error().details()["kind"] = "syntax";
             return failure(page.error(), request);

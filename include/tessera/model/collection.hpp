@@ -27,6 +27,12 @@ struct Preconditions {
     std::optional<EtagSet> if_none_match;
 };
 
+/// What a read fills in.
+enum class Representation {
+    full,  ///< `body` and `text` (the default).
+    text,  ///< `text` and `etag` only, `body` stays null: what an HTTP layer sends, without a parse.
+};
+
 /// Options for one write.
 struct WriteOptions {
     Preconditions preconditions;
@@ -107,7 +113,9 @@ public:
 
     /// The document, or `not_found`. If-None-Match matching sets `not_modified`; If-Match failing is
     /// `precondition_failed`.
-    Result<Resource> get(std::string_view id, const Preconditions& preconditions = {});
+    Result<Resource> get(std::string_view id,
+                         const Preconditions& preconditions = {},
+                         Representation representation = Representation::full);
 
     /// Replaces the document (PUT), creating it if absent and the id policy allows ids from the
     /// URL (`created` is then set). Errors as `create`, plus `precondition_failed` (If-Match /
@@ -129,7 +137,9 @@ public:
     Result<void> remove(std::string_view id, const WriteOptions& options = {});
 
     /// Up to `limit` documents after `cursor`, in id order. Errors: `invalid` (bad cursor).
-    Result<ResourcePage> list(std::string_view cursor, std::size_t limit);
+    Result<ResourcePage> list(std::string_view cursor,
+                              std::size_t limit,
+                              Representation representation = Representation::full);
 
     /// The stored objects and links of a document. Errors: `not_found`.
     Result<GraphView> graph(std::string_view id);
