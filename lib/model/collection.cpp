@@ -11,6 +11,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <set>
+
 namespace tessera::model {
 namespace {
 
@@ -70,6 +72,14 @@ std::string fingerprint_of(std::string_view operation, std::string_view id, cons
 struct Snapshot {
     Nodes nodes;
     Resource resource;
+};
+
+// What one write attempt did, for reading a precondition failure of its commit.
+struct Attempt {
+    bool optimistic = false;                    // entities not read are assumed new
+    std::optional<std::size_t> root_op;         // the document's own op
+    std::optional<std::size_t> idempotency_op;  // the Idempotency-Key record's op
+    std::set<std::size_t> assumed_new;          // ops resting on the optimistic assumption
 };
 
 struct Collection::Impl {
@@ -172,8 +182,7 @@ struct Collection::Impl {
     // One attempt at taking `id` from `before` (nullptr: absent) to `body`: prepare, validate, split,
     // plan, commit. A precondition failure comes back as is for the caller to interpret.
     Result<Resource> write(std::string_view id, value body, const Snapshot* before, const WriteOptions& options,
-                           std::string_view fingerprint, std::optional<std::size_t>& root_op,
-                           std::optional<std::size_t>& idempotency_op) {
+                           std::string_view fingerprint, Attempt& attempt) {
         auto expires_at = prepare(id, body, before ? &before->resource : nullptr);
         if (!expires_at) return std::move(expires_at).error();
         const Key root{self.name(), std::string(id)};
@@ -193,21 +202,23 @@ struct Collection::Impl {
         resource.updated_at = now;
 
         static const Nodes kNone;
-        auto planned = detail::plan_graph_write(self.store_, root, before ? before->nodes : kNone, *after, *expires_at);
+        auto planned = detail::plan_graph_write(self.store_, root, before ? before->nodes : kNone, *after, *expires_at,
+                                                attempt.optimistic);
         if (!planned) return std::move(planned).error();
+        attempt.assumed_new = planned->assumed_new;
         if (!planned->changed) {
             // Nothing changes: no commit, no event, same tag.
             resource.version = before->resource.version;
             resource.updated_at = before->resource.updated_at;
             return resource;
         }
-        root_op = planned->root_op;
+        attempt.root_op = planned->root_op;
         auto& batch = planned->batch;
         if (!options.idempotency_key.empty()) {
             // Same commit as the write: a key is remembered exactly when its write happened.
             object record{{"fingerprint", fingerprint}, {"id", resource.id}, {"text", resource.text},
                           {"created", resource.created}};
-            idempotency_op = batch.ops.size();
+            attempt.idempotency_op = batch.ops.size();
             batch.ops.push_back(store::Op::put(
                 kIdempotencyCollection, make_etag(options.idempotency_key).opaque, boost::json::serialize(record),
                 Precondition::absent(),
@@ -219,15 +230,24 @@ struct Collection::Impl {
         return resource;
     }
 
-    // Runs `attempt` until it commits or fails for a reason other than a concurrent change.
-    template <class Attempt>
-    Result<Resource> retrying(const WriteOptions& options, std::string_view fingerprint, std::string_view id, Attempt attempt) {
+    // Runs `try_once` until it commits or fails for a reason other than a concurrent change. The first
+    // try is optimistic about entities it has not read (they are new); a failure on that assumption
+    // makes the next try read them.
+    template <class TryOnce>
+    Result<Resource> retrying(const WriteOptions& options, std::string_view fingerprint, std::string_view id, TryOnce try_once) {
+        bool optimistic = true;
         for (int tries = 0; tries < self.config_.write_retries; ++tries) {
-            std::optional<std::size_t> idempotency_op;
-            auto result = attempt(idempotency_op);
+            Attempt attempt;
+            attempt.optimistic = optimistic;
+            auto result = try_once(attempt);
             if (result) return result;
             const auto op = failed_op(result.error());
             if (!op) return result;
+            if (attempt.assumed_new.contains(*op)) {
+                optimistic = false;
+                continue;
+            }
+            const auto& idempotency_op = attempt.idempotency_op;
             if (idempotency_op && *op == *idempotency_op) {
                 // A concurrent request with the same key won the race: answer as it did.
                 auto again = replay(options, fingerprint);
@@ -253,10 +273,9 @@ struct Collection::Impl {
 
         auto id = resolve_id(body, url_id);
         if (!id) return std::move(id).error();
-        return retrying(options, fingerprint, *id, [&](std::optional<std::size_t>& idempotency_op) -> Result<Resource> {
-            std::optional<std::size_t> root_op;
-            auto written = write(*id, body, nullptr, options, fingerprint, root_op, idempotency_op);
-            if (!written && root_op && failed_op(written.error()) == root_op) {
+        return retrying(options, fingerprint, *id, [&](Attempt& attempt) -> Result<Resource> {
+            auto written = write(*id, body, nullptr, options, fingerprint, attempt);
+            if (!written && attempt.root_op && failed_op(written.error()) == attempt.root_op) {
                 return Error(ErrorCode::conflict, self.name() + "/" + *id + " already exists",
                              {{"collection", self.name()}, {"id", *id}});
             }
@@ -304,7 +323,7 @@ struct Collection::Impl {
         if (*replayed) return std::move(**replayed);
 
         const auto& pre = options.preconditions;
-        return retrying(options, fingerprint, id, [&](std::optional<std::size_t>& idempotency_op) -> Result<Resource> {
+        return retrying(options, fingerprint, id, [&](Attempt& attempt) -> Result<Resource> {
             auto snapshot = load(id);
             if (!snapshot) return std::move(snapshot).error();
             const auto& current = snapshot->resource;
@@ -312,9 +331,9 @@ struct Collection::Impl {
             if (pre.if_none_match && pre.if_none_match->matches_weak(current.etag)) return if_none_match_failed(self.name(), id);
             auto next = mutate(current.body);
             if (!next) return std::move(next).error();
-            std::optional<std::size_t> root_op;
-            auto written = write(id, std::move(*next), &*snapshot, options, fingerprint, root_op, idempotency_op);
-            if (!written && pre.if_match && failed_op(written.error()) != idempotency_op && failed_op(written.error())) {
+            auto written = write(id, std::move(*next), &*snapshot, options, fingerprint, attempt);
+            const auto op = written ? std::nullopt : failed_op(written.error());
+            if (op && pre.if_match && op != attempt.idempotency_op && !attempt.assumed_new.contains(*op)) {
                 // Something in the graph changed after our read: the caller's tag is stale.
                 return if_match_failed(self.name(), id);
             }

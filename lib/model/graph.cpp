@@ -427,7 +427,8 @@ Result<GraphBatch> plan_graph_write(store::Store& store,
                                     const Key& root,
                                     const Nodes& before,
                                     const std::vector<Node>& after,
-                                    std::optional<store::TimePoint> root_expires_at) {
+                                    std::optional<store::TimePoint> root_expires_at,
+                                    bool optimistic) {
     using store::Op;
     using store::Precondition;
 
@@ -442,7 +443,7 @@ Result<GraphBatch> plan_graph_write(store::Store& store,
     {
         std::set<Key> missing;
         for (const auto& [key, node] : after_nodes) {
-            if (key != root && !current.contains(key)) missing.insert(key);
+            if (key != root && !current.contains(key) && !optimistic) missing.insert(key);
         }
         auto found = fetch_nodes(store, missing);
         if (!found) return std::move(found).error();
@@ -506,6 +507,7 @@ Result<GraphBatch> plan_graph_write(store::Store& store,
         const auto expires = is_root ? root_expires_at : std::nullopt;
         if (old == nullptr) {
             if (is_root) out.root_op = batch.ops.size();
+            if (!is_root && !before.contains(node.key)) out.assumed_new.insert(batch.ops.size());
             batch.ops.push_back(Op::put(node.key.collection, node.key.id, node.text, Precondition::absent(), expires));
             add_event(node.key, "created", node.text, after_parent);
         } else if (old->text != node.text || (is_root && old->expires_at != expires)) {
@@ -571,6 +573,7 @@ Result<GraphBatch> plan_graph_write(store::Store& store,
         const auto now = deleted.contains(key) ? std::set<Key>{} : parents_now(key);
         if (now == was.keys && !(deleted.contains(key) && was.version != 0)) continue;
         const auto pre = was.version == 0 ? Precondition::absent() : Precondition::at_version(was.version);
+        if (optimistic && was.version == 0 && !current.contains(key) && key != root) out.assumed_new.insert(batch.ops.size());
         if (now.empty()) {
             if (was.version != 0) batch.ops.push_back(Op::remove(kLinksCollection, key.str(), pre));
         } else {

@@ -107,6 +107,7 @@ struct GraphBatch {
     store::Batch batch;
     std::size_t root_op = 0;  // index of the root's op (always 0)
     bool changed = false;     // false: the new state equals the old, nothing to commit
+    std::set<std::size_t> assumed_new;  // ops that rest on the optimistic assumption
 };
 
 /// Plans the batch that takes the graph of `root` from `before` (its nodes as loaded; empty when
@@ -115,10 +116,16 @@ struct GraphBatch {
 /// lose their last parent are deleted, recursively. Every op carries a version precondition from what
 /// was read (the root: `absent` when `before` is empty), so a concurrent change makes the commit fail
 /// rather than be overwritten. One event per changed object: action, root id, parent.
+///
+/// `optimistic`: assume every entity not in `before` is new instead of reading it (puts with an `absent`
+/// precondition). Fresh documents then cost no reads; if one was not new after all, the commit fails
+/// on that precondition (`GraphBatch::assumed_new` tells which ops those are) and the caller plans
+/// again without the assumption.
 Result<GraphBatch> plan_graph_write(store::Store& store,
                                    const Key& root,
                                    const Nodes& before,
                                    const std::vector<Node>& after,
-                                   std::optional<store::TimePoint> root_expires_at);
+                                   std::optional<store::TimePoint> root_expires_at,
+                                   bool optimistic = false);
 
 }  // namespace tessera::model::detail
