@@ -24,14 +24,18 @@ struct Mount {
     std::vector<std::string> segments;
     std::string prefix;
     model::Collection* collection = nullptr;
+    // Route templates, the metrics labels of this mount's routes.
+    std::string collection_label;  // "<prefix>/"
+    std::string item_label;        // "<prefix>/{id}"
+    std::string graph_label;       // "<prefix>/{id}/graph"
 };
 
 // What a request path resolved to.
 struct Route {
     enum class Kind { none, health, ready, metrics, openapi, collection, item, graph } kind = Kind::none;
     const Mount* mount = nullptr;
-    std::string id;           // item routes: the decoded id
-    std::string label = "unmatched";  // route template for metrics
+    std::string id;                       // item routes: the decoded id
+    std::string_view label = "unmatched";  // route template for metrics (static or owned by a Mount)
 };
 
 constexpr std::string_view kCollectionAllow = "GET, HEAD, POST, OPTIONS";
@@ -108,6 +112,9 @@ struct Api::Impl {
             mount.prefix += (i ? "/" : "") + mount.segments[i];
         }
         mount.collection = collection;
+        mount.collection_label = mount.prefix + "/";
+        mount.item_label = mount.prefix + "/{id}";
+        mount.graph_label = mount.prefix + "/{id}/graph";
         mounts.push_back(std::move(mount));
     }
 
@@ -125,10 +132,10 @@ struct Api::Impl {
                 continue;
             }
             const std::size_t extra = segments.size() - mount.segments.size();
-            if (extra == 0) return {Route::Kind::collection, &mount, {}, mount.prefix + "/"};
-            if (extra == 1) return {Route::Kind::item, &mount, segments.back(), mount.prefix + "/{id}"};
+            if (extra == 0) return {Route::Kind::collection, &mount, {}, mount.collection_label};
+            if (extra == 1) return {Route::Kind::item, &mount, segments.back(), mount.item_label};
             if (extra == 2 && segments.back() == "graph") {
-                return {Route::Kind::graph, &mount, segments[segments.size() - 2], mount.prefix + "/{id}/graph"};
+                return {Route::Kind::graph, &mount, segments[segments.size() - 2], mount.graph_label};
             }
         }
         return route;

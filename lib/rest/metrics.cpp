@@ -6,8 +6,11 @@ namespace tessera::rest {
 
 void Metrics::observe(std::string_view route, std::string_view method, int status, double seconds) {
     std::lock_guard lock(mutex_);
-    auto key = std::make_tuple(std::string(route), std::string(method), status);
-    ++requests_[std::move(key)];
+    // Look up with views; allocate the key only the first time a label set is seen.
+    const auto view = std::make_tuple(route, method, status);
+    auto counter = requests_.find(view);
+    if (counter == requests_.end()) counter = requests_.emplace(std::make_tuple(std::string(route), std::string(method), status), 0).first;
+    ++counter->second;
     auto it = latency_.find(route);
     if (it == latency_.end()) it = latency_.emplace(std::string(route), Histogram{}).first;
     auto& h = it->second;
