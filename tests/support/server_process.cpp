@@ -1,5 +1,7 @@
 #include "support/server_process.hpp"
 
+#include "support/child_process.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -38,21 +40,13 @@ ServerProcess::ServerProcess(ServerOptions options) : dir_(make_temp_dir()) {
                                   "--schemas", schemas.string(), "--ready-file", ready_file.string(), "--threads", "2"};
     args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
 
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-        // Child: stdout (access log) and stderr (logs) to files in the temp dir; run in its own dir.
-        const int out = open((dir_ / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int err = open((dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, STDOUT_FILENO);
-        dup2(err, STDERR_FILENO);
-        if (chdir(dir_.c_str()) != 0) _exit(127);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
+    // stdout (the access log) and stderr (logs) go to files in the temp dir, which is also the
+    // server's working directory.
+    const int out = open((dir_ / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int err = open((dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    pid_ = spawn(args, out, err, dir_.string());
+    close(out);
+    close(err);
     const auto deadline = std::chrono::steady_clock::now() + options.start_timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         std::string address = read_file(ready_file);
