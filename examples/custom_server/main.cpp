@@ -117,8 +117,11 @@ void accept(tcp::acceptor& acceptor, tessera::rest::Api& api) {
 }
 
 // --self-test: one request on a fresh connection; throws on network errors.
-HttpResponse fetch(const tcp::endpoint& server, http::verb method, const std::string& target,
-                   std::string body = {}, const std::string& if_none_match = {}) {
+HttpResponse fetch(const tcp::endpoint& server,
+                   http::verb method,
+                   const std::string& target,
+                   std::string body = {},
+                   const std::string& if_none_match = {}) {
     net::io_context io;
     beast::tcp_stream stream(io);
     stream.connect(server);
@@ -150,14 +153,15 @@ bool self_test(const tcp::endpoint& server) {
         std::ostringstream plan;
         plan << file.rdbuf();
 
-        bool ok = expect("GET /hello (the application's route)", fetch(server, http::verb::get, "/hello"), http::status::ok);
+        bool ok =
+            expect("GET /hello (the application's route)", fetch(server, http::verb::get, "/hello"), http::status::ok);
         ok &= expect("GET /healthz (Tessera)", fetch(server, http::verb::get, "/healthz"), http::status::ok);
         const HttpResponse created = fetch(server, http::verb::post, "/api/plans/", plan.str());
         ok &= expect("POST /api/plans/ (Tessera)", created, http::status::created);
         const std::string location(created[http::field::location]);
         const std::string etag(created[http::field::etag]);
-        ok &= expect(("GET " + location + " If-None-Match").c_str(),
-                     fetch(server, http::verb::get, location, {}, etag), http::status::not_modified);
+        ok &= expect(("GET " + location + " If-None-Match").c_str(), fetch(server, http::verb::get, location, {}, etag),
+                     http::status::not_modified);
         ok &= expect("GET /nowhere (Tessera answers the rest)", fetch(server, http::verb::get, "/nowhere"),
                      http::status::not_found);
         return ok;
