@@ -1,0 +1,34 @@
+#pragma once
+/// @file tessera/tessera.hpp
+/// @brief Umbrella header for programs that use Tessera: the whole public API in one include.
+///
+/// For consumers only (as `<boost/json.hpp>` is for Boost.JSON): Tessera's own sources include the
+/// headers they use. A module's headers are added here when the module lands
+/// (the events module adds `tessera/events/*.hpp` when it is merged).
+
+#include <tessera/assert.hpp>
+#include <tessera/error.hpp>
+#include <tessera/log.hpp>
+#include <tessera/result.hpp>
+#include <tessera/version.hpp>
+
+#include <tessera/json/canonical.hpp>
+#include <tessera/json/equal.hpp>
+#include <tessera/json/parse.hpp>
+#include <tessera/json/patch.hpp>
+#include <tessera/json/pointer.hpp>
+
+#include <tessera/schema/annotations.hpp>
+#include <tessera/schema/registry.hpp>
+
+#include <tessera/store/memory_store.hpp>
+#include <tessera/store/store.hpp>
+
+#include <tessera/model/collection.hpp>
+#include <tessera/model/engine.hpp>
+#include <tessera/model/etag.hpp>
+#include <tessera/model/ids.hpp>
+
+#include <tessera/rest/api.hpp>
+#include <tessera/rest/message.hpp>
+#include <tessera/rest/problem.hpp>

@@ -1,0 +1,42 @@
+# README's CMake snippets ("Use as a library") must be what CI proves: every ```cmake block of
+# README.md must appear, line for line, in tests/package/CMakeLists.txt, which the package tests build
+# (blank lines, comments and indentation aside). Run as a test:
+#   cmake -DSOURCE_DIR=<Tessera's source tree> -P check_readme.cmake
+
+# The significant lines of a text, one per line: trimmed, without blank lines and comments.
+function(significant_lines text out)
+    string(REPLACE ";" "\\;" text "${text}")
+    string(REPLACE "\n" ";" lines "${text}")
+    set(kept "")
+    foreach(line IN LISTS lines)
+        string(REGEX REPLACE "#.*" "" line "${line}")
+        string(STRIP "${line}" line)
+        if(NOT line STREQUAL "")
+            string(APPEND kept "${line}\n")
+        endif()
+    endforeach()
+    set(${out} "${kept}" PARENT_SCOPE)
+endfunction()
+
+file(READ "${SOURCE_DIR}/tests/package/CMakeLists.txt" consumer)
+significant_lines("${consumer}" consumer)
+file(READ "${SOURCE_DIR}/README.md" readme)
+string(REGEX MATCHALL "```cmake\n[^`]*```" blocks "${readme}")
+if(NOT blocks)
+    message(FATAL_ERROR "README.md has no ```cmake snippet")
+endif()
+set(failures "")
+set(count 0)
+foreach(block IN LISTS blocks)
+    string(REGEX REPLACE "^```cmake\n(.*)```$" "\\1" block "${block}")
+    significant_lines("${block}" lines)
+    string(FIND "${consumer}" "${lines}" position)
+    if(position EQUAL -1)
+        string(APPEND failures "${block}\n")
+    endif()
+    math(EXPR count "${count} + 1")
+endforeach()
+if(failures)
+    message(FATAL_ERROR "README.md shows CMake that tests/package/CMakeLists.txt does not build:\n${failures}")
+endif()
+message(STATUS "${count} README CMake snippets, each built by the package tests")
