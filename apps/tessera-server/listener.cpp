@@ -5,14 +5,13 @@
 #include <tessera/log.hpp>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 
 namespace tessera::server {
 namespace net = boost::asio;
 using net::ip::tcp;
 
-Listener::Listener(net::io_context& io, const Config& config, rest::Api& api, AccessLog& access_log)
-    : io_(io), config_(config), api_(api), access_log_(access_log), acceptor_(net::make_strand(io)) {}
+Listener::Listener(std::vector<net::io_context*> workers, const Config& config, rest::Api& api, AccessLog& access_log)
+    : workers_(std::move(workers)), config_(config), api_(api), access_log_(access_log), acceptor_(*workers_.front()) {}
 
 Result<tcp::endpoint> Listener::open() {
     boost::system::error_code ec;
@@ -33,8 +32,9 @@ Result<tcp::endpoint> Listener::open() {
 void Listener::run() { accept(); }
 
 void Listener::accept() {
-    // Each connection gets its own strand, so a session's handlers never run concurrently.
-    acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+    // The new connection belongs to the next worker: its handlers run on that worker's thread only.
+    auto& worker = *workers_[next_worker_++ % workers_.size()];
+    acceptor_.async_accept(worker, [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
         if (ec) {
             if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
             log::warn("server", "accept failed", {{"error", ec.message()}});

@@ -13,14 +13,18 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace tessera::server {
 
 class Session;
 
+/// Accepts on the first of `workers` and hands each connection to the next worker in turn. Every
+/// worker is an io_context run by exactly one thread (as nginx runs one event loop per worker), so a
+/// connection's handlers never hop threads and need no strand.
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
-    Listener(boost::asio::io_context& io, const Config& config, rest::Api& api, AccessLog& access_log);
+    Listener(std::vector<boost::asio::io_context*> workers, const Config& config, rest::Api& api, AccessLog& access_log);
 
     /// Binds and listens. Returns the bound endpoint, or an error message.
     Result<boost::asio::ip::tcp::endpoint> open();
@@ -39,7 +43,8 @@ public:
 private:
     void accept();
 
-    boost::asio::io_context& io_;
+    std::vector<boost::asio::io_context*> workers_;
+    std::size_t next_worker_ = 0;  // only touched by the acceptor's handlers
     const Config& config_;
     rest::Api& api_;
     AccessLog& access_log_;

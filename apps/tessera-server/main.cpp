@@ -14,7 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -50,8 +50,22 @@ int serve(const server::Config& config) {
     api_options.limits = engine_config.limits;
     rest::Api api(*engine, api_options);
 
-    boost::asio::io_context io(static_cast<int>(config.threads));
-    auto listener = std::make_shared<server::Listener>(io, config, api, *access_log);
+    // One single-threaded event loop per I/O thread (concurrency hint 1: no internal locking).
+    std::vector<std::unique_ptr<boost::asio::io_context>> workers;
+    std::vector<boost::asio::io_context*> worker_pointers;
+    for (unsigned i = 0; i < config.threads; ++i) {
+        workers.push_back(std::make_unique<boost::asio::io_context>(1));
+        worker_pointers.push_back(workers.back().get());
+    }
+    auto& io = *workers.front();  // also runs the acceptor, signals and the drain deadline
+    // Idle workers must keep running until the drain ends.
+    std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> keep_running;
+    for (std::size_t i = 1; i < workers.size(); ++i) keep_running.push_back(boost::asio::make_work_guard(*workers[i]));
+    auto stop_all = [&] {
+        for (auto& worker : workers) worker->stop();
+    };
+
+    auto listener = std::make_shared<server::Listener>(worker_pointers, config, api, *access_log);
     auto endpoint = listener->open();
     if (!endpoint) return fail("cannot listen", endpoint.error());
     const std::string bound = endpoint->address().to_string() + ":" + std::to_string(endpoint->port());
@@ -65,16 +79,15 @@ int serve(const server::Config& config) {
 
     // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, exit when the last connection
     // closes or the drain timeout ends. A second signal stops at once.
-    // Signal handling and the drain deadline share one strand: their objects are not thread-safe.
-    auto control = boost::asio::make_strand(io);
-    boost::asio::signal_set signals(control, SIGINT, SIGTERM);
-    boost::asio::steady_timer drain_deadline(control);
+    // Signal handling and the drain deadline live on the first worker's single thread.
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    boost::asio::steady_timer drain_deadline(io);
     bool draining = false;
     std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         if (draining) {
             log::warn("server", "second signal: stopping now", {{"signal", signal}});
-            io.stop();
+            stop_all();
             return;
         }
         draining = true;
@@ -84,21 +97,22 @@ int serve(const server::Config& config) {
         drain_deadline.async_wait([&](const boost::system::error_code& timer_ec) {
             if (timer_ec) return;
             log::warn("server", "drain timeout: closing remaining connections");
-            io.stop();
+            stop_all();
         });
         signals.async_wait(on_signal);
         // Once every session is gone only the timer and the signal wait keep the loop alive.
         listener->on_drained([&] {
-            boost::asio::post(control, [&] {
+            boost::asio::post(io, [&] {
                 drain_deadline.cancel();
                 signals.cancel();
+                keep_running.clear();
             });
         });
     };
     signals.async_wait(on_signal);
 
     std::vector<std::thread> threads;
-    for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&io] { io.run(); });
+    for (std::size_t i = 1; i < workers.size(); ++i) threads.emplace_back([&worker = *workers[i]] { worker.run(); });
     io.run();
     for (auto& thread : threads) thread.join();
     // Drained: a late SIGTERM/SIGINT must not turn this clean exit into a death by signal once the
