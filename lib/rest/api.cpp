@@ -3,6 +3,7 @@
 #include <tessera/log.hpp>
 #include <tessera/rest/problem.hpp>
 
+#include "rest/events_admin.hpp"
 #include "rest/metrics.hpp"
 #include "rest/openapi.hpp"
 
@@ -28,7 +29,7 @@ struct Mount {
 
 // What a request path resolved to.
 struct Route {
-    enum class Kind { none, health, ready, metrics, openapi, collection, item, graph } kind = Kind::none;
+    enum class Kind { none, health, ready, metrics, openapi, events, collection, item, graph } kind = Kind::none;
     const Mount* mount = nullptr;
     std::string id;           // item routes: the decoded id
     std::string label = "unmatched";  // route template for metrics
@@ -119,6 +120,7 @@ struct Api::Impl {
             if (segments[0] == "metrics") return {Route::Kind::metrics, nullptr, {}, "/metrics"};
             if (segments[0] == "openapi.json") return {Route::Kind::openapi, nullptr, {}, "/openapi.json"};
         }
+        if (is_events_admin(segments)) return {Route::Kind::events, nullptr, {}, events_admin_label(segments)};
         for (const auto& mount : mounts) {
             if (segments.size() < mount.segments.size() ||
                 !std::equal(mount.segments.begin(), mount.segments.end(), segments.begin())) {
@@ -158,9 +160,12 @@ struct Api::Impl {
                 if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method);
                 Response response;
                 response.headers.set("Content-Type", "text/plain; version=0.0.4");
-                response.body = metrics.render();
+                response.body = metrics.render() + render_event_metrics(engine);
                 return response;
             }
+            case Route::Kind::events:
+                return events_admin(engine, request, segments, target->encoded_query(),
+                                    [&](const Error& error) { return failure(error, request); });
             case Route::Kind::openapi:
                 return method == "GET" || method == "HEAD" ? json_response(200, openapi)
                                                             : method_not_allowed("GET, HEAD", method);
