@@ -281,6 +281,11 @@ struct AmqpBus::Impl {
         auto opened = connect(admin, false, "tessera admin");
         if (opened) opened = admin.open_channel(kChannel);
         if (opened) opened = admin.confirm_select(kChannel);
+        if (opened) {
+            // Before any subscriber declared it, the dead-letter queue is simply empty.
+            auto dlq = admin.declare_queue(kChannel, options.dead_letter_queue, true);
+            if (!dlq) opened = std::move(dlq).error();
+        }
         if (!opened) {
             admin_error = opened.error();
             admin_retry_at = now + options.max_reconnect_delay;
@@ -314,27 +319,35 @@ struct AmqpBus::Impl {
         return admin.ack(kChannel, message.delivery_tag);
     }
 
+    // What a visitor of the dead-letter queue did with a message.
+    struct Visit {
+        bool removed = false;  // acknowledged (it left the queue)
+        bool stop = false;     // look no further
+    };
+
     // Reads the dead-letter queue (at most `limit` messages) calling `visit` on each, then puts back
-    // what was not removed. `visit` returns false to stop. Requires: admin_mutex is held.
+    // what was not removed, in place. Requires: admin_mutex is held.
     Result<void> scan_dead_letters(std::size_t limit,
-                                   const std::function<Result<bool>(const amqp::Received&, const DeadLetter&)>& visit) {
+                                   const std::function<Result<Visit>(const amqp::Received&, const DeadLetter&)>& visit) {
         if (auto opened = open_admin(); !opened) return opened;
-        std::uint64_t last_tag = 0;
+        // basic.nack "multiple" needs an outstanding tag: the last one we hold, not one we acked.
+        std::uint64_t last_held = 0;
         Result<void> outcome;
         for (std::size_t i = 0; i < limit; ++i) {
             auto message = admin.get(kChannel, options.dead_letter_queue);
             if (!message) return std::move(message).error();  // closed: the broker requeues everything
             if (!*message) break;
-            last_tag = (*message)->delivery_tag;
-            auto go_on = visit(**message, to_dead_letter(**message));
-            if (!go_on) {
-                outcome = std::move(go_on).error();
+            auto visited = visit(**message, to_dead_letter(**message));
+            if (!visited) {
+                outcome = std::move(visited).error();
+                if (admin.is_open()) last_held = (*message)->delivery_tag;
                 break;
             }
-            if (!*go_on) break;
+            if (!visited->removed) last_held = (*message)->delivery_tag;
+            if (visited->stop) break;
         }
-        if (last_tag > 0 && admin.is_open()) {
-            if (auto requeued = admin.requeue_up_to(kChannel, last_tag); !requeued) return requeued;
+        if (last_held > 0 && admin.is_open()) {
+            if (auto requeued = admin.requeue_up_to(kChannel, last_held); !requeued) return requeued;
         }
         return outcome;
     }
@@ -448,9 +461,9 @@ Result<Subscription> AmqpBus::subscribe(std::string_view pattern, Handler handle
 Result<std::vector<DeadLetter>> AmqpBus::dead_letters(std::size_t limit) {
     std::vector<DeadLetter> out;
     std::lock_guard lock(impl_->admin_mutex);
-    auto scanned = impl_->scan_dead_letters(limit, [&](const amqp::Received&, const DeadLetter& letter) -> Result<bool> {
+    auto scanned = impl_->scan_dead_letters(limit, [&](const amqp::Received&, const DeadLetter& letter) -> Result<Impl::Visit> {
         out.push_back(letter);
-        return true;
+        return Impl::Visit{};
     });
     if (!scanned) return std::move(scanned).error();
     return out;
@@ -467,11 +480,11 @@ Result<std::uint64_t> AmqpBus::dead_letter_count() {
 Result<void> AmqpBus::replay(std::string_view id) {
     std::lock_guard lock(impl_->admin_mutex);
     bool found = false;
-    auto scanned = impl_->scan_dead_letters(kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<bool> {
-        if (letter.id != id) return true;
+    auto scanned = impl_->scan_dead_letters(kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
+        if (letter.id != id) return Impl::Visit{};
         found = true;
         if (auto sent = impl_->send_back(message, letter); !sent) return std::move(sent).error();
-        return false;
+        return Impl::Visit{true, true};
     });
     if (!scanned) return scanned;
     if (!found) return Error(ErrorCode::not_found, "no dead letter '" + std::string(id) + "'", {{"id", id}});
@@ -482,14 +495,14 @@ Result<void> AmqpBus::replay(std::string_view id) {
 Result<std::size_t> AmqpBus::replay_all() {
     std::lock_guard lock(impl_->admin_mutex);
     std::size_t replayed = 0;
-    auto scanned = impl_->scan_dead_letters(kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<bool> {
+    auto scanned = impl_->scan_dead_letters(kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
         auto sent = impl_->send_back(message, letter);
         if (sent) {
             ++replayed;
-        } else if (sent.error().code() != ErrorCode::not_found) {
-            return std::move(sent).error();
+            return Impl::Visit{true, false};
         }
-        return true;
+        if (sent.error().code() != ErrorCode::not_found) return std::move(sent).error();
+        return Impl::Visit{};  // its queue is gone: it stays
     });
     if (!scanned) return std::move(scanned).error();
     if (replayed > 0) log::info(kComponent, "dead letters replayed", {{"count", replayed}});
