@@ -5,7 +5,9 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 namespace tessera::events::amqp {
 namespace {
@@ -190,7 +192,14 @@ Result<void> Connection::open(const Address& address, std::chrono::milliseconds 
     const timeval connect_tv = to_timeval(timeout);
     const std::string where = address.display();
     if (const int rc = amqp_socket_open_noblock(socket, address.host.c_str(), address.port, &connect_tv); rc != AMQP_STATUS_OK) {
-        return fail(status_error("cannot connect to " + where, rc));
+        // rabbitmq-c says only "a socket error occurred"; errno says which ("Connection refused").
+        const int os_error = errno;
+        auto error = status_error("cannot connect to " + where, rc);
+        if (rc == AMQP_STATUS_SOCKET_ERROR && os_error != 0) {
+            error = Error(error.code(), error.message() + " (" + std::strerror(os_error) + ")", error.details());
+            error.details()["backend"].as_object()["amqp"].as_object()["errno"] = os_error;
+        }
+        return fail(std::move(error));
     }
     amqp_set_handshake_timeout(state_, &connect_tv);
     const timeval rpc_tv = to_timeval(rpc_timeout);
