@@ -18,6 +18,17 @@ std::string dead_letter_id(std::string_view subscription, std::string_view event
     return id;
 }
 
+BusStats Counters::snapshot(bool connected) const noexcept {
+    BusStats out;
+    out.published = published;
+    out.delivered = delivered;
+    out.retried = retried;
+    out.dead_lettered = dead_lettered;
+    out.reconnects = reconnects;
+    out.connected = connected;
+    return out;
+}
+
 void block_async_signals() noexcept {
     sigset_t all;
     sigfillset(&all);

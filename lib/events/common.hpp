@@ -3,6 +3,7 @@
 
 #include <tessera/events/event_bus.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -16,6 +17,17 @@ std::chrono::milliseconds backoff(std::chrono::milliseconds first, std::chrono::
 
 /// "<subscription>:<event id>": a dead letter's id.
 std::string dead_letter_id(std::string_view subscription, std::string_view event_id);
+
+/// The counters behind `BusStats`, updated from any thread.
+struct Counters {
+    std::atomic<std::uint64_t> published{0};
+    std::atomic<std::uint64_t> delivered{0};
+    std::atomic<std::uint64_t> retried{0};
+    std::atomic<std::uint64_t> dead_lettered{0};
+    std::atomic<std::uint64_t> reconnects{0};
+
+    BusStats snapshot(bool connected) const noexcept;
+};
 
 /// Blocks every asynchronous signal on the calling thread. Library threads call it first: SIGTERM,
 /// SIGINT... belong to whichever thread the application chose to handle them.

@@ -6,6 +6,7 @@
 #include "rest/events_admin.hpp"
 #include "rest/metrics.hpp"
 #include "rest/openapi.hpp"
+#include "rest/responses.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
@@ -49,14 +50,6 @@ std::string media_type(const Request& request) {
     return out;
 }
 
-Response json_response(int status, std::string body) {
-    Response response;
-    response.status = status;
-    response.headers.set("Content-Type", "application/json");
-    response.body = std::move(body);
-    return response;
-}
-
 Response resource_response(int status, model::Resource& resource) {
     Response response = json_response(status, std::move(resource.text));
     response.headers.set("ETag", resource.etag.to_header());
@@ -66,12 +59,6 @@ Response resource_response(int status, model::Resource& resource) {
 Response no_content(int status) {
     Response response;
     response.status = status;
-    return response;
-}
-
-Response method_not_allowed(std::string_view allow, std::string_view method) {
-    Response response = make_problem(405, "method " + std::string(method) + " is not allowed here");
-    response.headers.set("Allow", std::string(allow));
     return response;
 }
 

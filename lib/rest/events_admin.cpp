@@ -1,6 +1,6 @@
 #include "rest/events_admin.hpp"
 
-#include <tessera/rest/problem.hpp>
+#include "rest/responses.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -15,20 +15,6 @@ namespace {
 
 constexpr std::size_t kDefaultLimit = 100;
 constexpr std::size_t kMaxLimit = 1000;
-
-Response json_response(int status, std::string body) {
-    Response response;
-    response.status = status;
-    response.headers.set("Content-Type", "application/json");
-    response.body = std::move(body);
-    return response;
-}
-
-Response method_not_allowed(std::string_view allow, std::string_view method) {
-    Response response = make_problem(405, "method " + std::string(method) + " is not allowed here");
-    response.headers.set("Allow", std::string(allow));
-    return response;
-}
 
 double seconds_since(const std::optional<store::TimePoint>& time) {
     if (!time) return 0;

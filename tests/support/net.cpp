@@ -1,7 +1,6 @@
 #include "support/net.hpp"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,9 +9,7 @@
 #include <stdexcept>
 
 namespace tessera::test {
-namespace {
-
-sockaddr_in loopback(std::uint16_t port) {
+sockaddr_in loopback_address(std::uint16_t port) {
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -20,11 +17,9 @@ sockaddr_in loopback(std::uint16_t port) {
     return address;
 }
 
-}  // namespace
-
 std::uint16_t free_loopback_port() {
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address = loopback(0);
+    sockaddr_in address = loopback_address(0);
     socklen_t length = sizeof address;
     const bool ok = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
                     getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
@@ -47,7 +42,7 @@ std::string find_on_path(std::string_view name) {
 bool accepts_connections(std::uint16_t port) {
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
-    const sockaddr_in address = loopback(port);
+    const sockaddr_in address = loopback_address(port);
     const bool ok = connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
     close(fd);
     return ok;

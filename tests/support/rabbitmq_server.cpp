@@ -40,10 +40,7 @@ bool speaks_amqp(std::uint16_t port) {
     if (fd < 0) return false;
     timeval timeout{1, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const sockaddr_in address = loopback_address(port);
     bool ok = false;
     if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
         static constexpr char kHeader[] = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};

@@ -39,14 +39,6 @@ private:
     int fd_;
 };
 
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-}
-
 // Reads RESP replies from a socket (enough of RESP2 for test commands).
 class ReplyReader {
 public:
@@ -261,7 +253,7 @@ std::string RedisServer::command(const std::vector<std::string>& args) const {
     timeval timeout{2, 0};
     setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    const sockaddr_in address = loopback(port_);
+    const sockaddr_in address = loopback_address(port_);
     if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
         throw std::runtime_error("cannot connect to redis-server on port " + std::to_string(port_));
     }

@@ -112,7 +112,7 @@ struct AmqpBus::Impl {
         if (opened) opened = publisher.confirm_select(kChannel);
         if (opened) opened = publisher.declare_exchange(kChannel, options.exchange);
         if (opened && publisher_failed) {
-            ++reconnects;
+            ++counters.reconnects;
             log::info(kComponent, "publisher connected again", {{"broker", address.display()}});
         }
         return opened;
@@ -169,7 +169,7 @@ struct AmqpBus::Impl {
                         delay = std::min(delay * 2, options.max_reconnect_delay);
                         continue;
                     }
-                    ++reconnects;
+                    ++counters.reconnects;
                     delay = options.reconnect_delay;
                     log::info(kComponent, "consumer connected again", {{"queue", c.queue}});
                 }
@@ -207,7 +207,7 @@ struct AmqpBus::Impl {
             try {
                 const bool redelivered = message.redelivered || attempt > 1 || message.int_header(kReplayedHeader, 0) > 0;
                 c.handler(Delivery{*event, c.queue, attempt, redelivered});
-                ++delivered;
+                ++counters.delivered;
                 return c.connection.ack(kChannel, message.delivery_tag);
             } catch (const std::exception& e) {
                 error = e.what();
@@ -246,11 +246,11 @@ struct AmqpBus::Impl {
         auto copied = publish_confirmed(c.republisher, open, std::span(&copy, 1));
         if (!copied) return std::move(copied).error();
         if (park) {
-            ++dead_lettered;
+            ++counters.dead_lettered;
             log::warn(kComponent, "event dead-lettered",
                       {{"queue", c.queue}, {"event", message.message_id}, {"attempts", attempt}, {"error", error}});
         } else {
-            ++retried;
+            ++counters.retried;
             log::debug(kComponent, "handler failed; retrying later",
                        {{"queue", c.queue}, {"event", message.message_id}, {"attempt", attempt}, {"error", error}});
         }
@@ -380,11 +380,7 @@ struct AmqpBus::Impl {
     std::mutex consumers_mutex;
     std::vector<std::shared_ptr<Consumer>> consumers;
 
-    std::atomic<std::uint64_t> published{0};
-    std::atomic<std::uint64_t> delivered{0};
-    std::atomic<std::uint64_t> retried{0};
-    std::atomic<std::uint64_t> dead_lettered{0};
-    std::atomic<std::uint64_t> reconnects{0};
+    internal::Counters counters;
     std::atomic<bool> connected{false};
 };
 
@@ -427,7 +423,7 @@ Result<void> AmqpBus::publish(std::span<const CloudEvent> batch) {
         return std::move(sent).error();
     }
     impl.publisher_failed = false;
-    impl.published += batch.size();
+    impl.counters.published += batch.size();
     return {};
 }
 
@@ -509,15 +505,6 @@ Result<std::size_t> AmqpBus::replay_all() {
     return replayed;
 }
 
-BusStats AmqpBus::stats() const {
-    BusStats out;
-    out.published = impl_->published;
-    out.delivered = impl_->delivered;
-    out.retried = impl_->retried;
-    out.dead_lettered = impl_->dead_lettered;
-    out.reconnects = impl_->reconnects;
-    out.connected = impl_->connected;
-    return out;
-}
+BusStats AmqpBus::stats() const { return impl_->counters.snapshot(impl_->connected); }
 
 }  // namespace tessera::events

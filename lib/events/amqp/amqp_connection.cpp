@@ -141,20 +141,18 @@ Error reply_error(std::string_view what, const amqp_rpc_reply_t& reply) {
     int class_id = 0;
     int method_id = 0;
     const char* scope = "broker";
+    // connection.close and channel.close carry the same fields.
+    auto read = [&](const auto* close, const char* closed) {
+        reply_code = close->reply_code;
+        reply_text = to_string(close->reply_text);
+        class_id = close->class_id;
+        method_id = close->method_id;
+        scope = closed;
+    };
     if (reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD && reply.reply.decoded != nullptr) {
-        const auto* m = static_cast<const amqp_connection_close_t*>(reply.reply.decoded);
-        reply_code = m->reply_code;
-        reply_text = to_string(m->reply_text);
-        class_id = m->class_id;
-        method_id = m->method_id;
-        scope = "connection";
+        read(static_cast<const amqp_connection_close_t*>(reply.reply.decoded), "connection");
     } else if (reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD && reply.reply.decoded != nullptr) {
-        const auto* m = static_cast<const amqp_channel_close_t*>(reply.reply.decoded);
-        reply_code = m->reply_code;
-        reply_text = to_string(m->reply_text);
-        class_id = m->class_id;
-        method_id = m->method_id;
-        scope = "channel";
+        read(static_cast<const amqp_channel_close_t*>(reply.reply.decoded), "channel");
     }
     // AMQP 0-9-1 reply codes: 403 ACCESS_REFUSED, 404 NOT_FOUND, 406 PRECONDITION_FAILED, 530 NOT_ALLOWED.
     const ErrorCode code = reply_code == 403 || reply_code == 530 ? ErrorCode::forbidden

@@ -168,7 +168,7 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
             const Outcome outcome = call(sub, task, attempt, error);
             if (outcome == Outcome::cancelled) return finish(task, std::nullopt);  // nobody listens any more
             if (outcome == Outcome::handled) {
-                ++delivered;
+                ++counters.delivered;
                 if (task.on_delivered) task.on_delivered();
                 return finish(task, std::nullopt);
             }
@@ -176,7 +176,7 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
                 auto parked = park(sub, *task.event, error, attempt);
                 return finish(task, parked ? std::nullopt : std::optional<Error>(std::move(parked).error()));
             }
-            ++retried;
+            ++counters.retried;
             log::debug(kComponent, "handler failed; retrying",
                        {{"subscription", sub.name}, {"event", task.event->id}, {"attempt", attempt}, {"error", error}});
             // Retry in place: this worker's later deliveries (this document's included) wait, which
@@ -234,7 +234,7 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
             letter_generation[letter.id] = ++generation;
             dead[letter.id] = letter;
         }
-        ++dead_lettered;
+        ++counters.dead_lettered;
         log::warn(kComponent, "event dead-lettered",
                   {{"id", letter.id}, {"subscription", sub.name}, {"attempts", attempts}, {"error", error}});
         return {};
@@ -305,10 +305,7 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
     std::map<std::string, std::uint64_t> letter_generation;
     std::uint64_t generation = 0;
 
-    std::atomic<std::uint64_t> published{0};
-    std::atomic<std::uint64_t> delivered{0};
-    std::atomic<std::uint64_t> retried{0};
-    std::atomic<std::uint64_t> dead_lettered{0};
+    internal::Counters counters;
 };
 
 InprocBus::InprocBus(BusOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
@@ -343,7 +340,7 @@ Result<void> InprocBus::publish(std::span<const CloudEvent> batch) {
                                              std::to_string(impl.options.confirm_timeout.count()) + " ms");
     }
     if (tracker->failure) return *tracker->failure;
-    impl.published += batch.size();
+    impl.counters.published += batch.size();
     return {};
 }
 
@@ -442,13 +439,6 @@ Result<std::size_t> InprocBus::replay_all() {
     return replayed;
 }
 
-BusStats InprocBus::stats() const {
-    BusStats out;
-    out.published = impl_->published;
-    out.delivered = impl_->delivered;
-    out.retried = impl_->retried;
-    out.dead_lettered = impl_->dead_lettered;
-    return out;
-}
+BusStats InprocBus::stats() const { return impl_->counters.snapshot(true); }
 
 }  // namespace tessera::events
