@@ -88,6 +88,13 @@ void RabbitMqServer::prepare_directory() {
     const passwd* user = getpwnam("rabbitmq");
     if (user == nullptr) throw std::runtime_error("running as root, but there is no 'rabbitmq' user to run the broker as");
     // The node runs as `rabbitmq`: it must own its directories, and reach them through ours.
+    for (auto parent = dir.parent_path(); !parent.empty() && parent != parent.root_path(); parent = parent.parent_path()) {
+        const auto perms = std::filesystem::status(parent).permissions();
+        if ((perms & std::filesystem::perms::others_exec) == std::filesystem::perms::none) {
+            throw std::runtime_error("the rabbitmq user cannot reach " + dir.string() + " (" + parent.string() +
+                                     " is not searchable by others): point TMPDIR at a directory it can reach");
+        }
+    }
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
                                           std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
                                           std::filesystem::perms::others_exec);

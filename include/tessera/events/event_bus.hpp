@@ -22,6 +22,8 @@
 ///   order on one thread; a failed event is retried through a delay queue, so it comes back after
 ///   later events (of any document): consumers that compare `version` stay correct. Re-deliveries
 ///   (duplicates) may arrive after newer events; the order of first deliveries is the publish order.
+///   After a relay crash, the batch it held is published again once its lease ends, possibly after
+///   newer events (see `Relay`): again, `version` tells which is newer.
 ///
 /// Backends, chosen by URL (`EventBus::open`):
 /// - `inproc`: subscribers in this process; bounded per-worker queues, a worker pool; dead letters
@@ -59,7 +61,9 @@ struct Delivery {
 
 /// Handles one delivery. Returning acknowledges it; throwing (anything) fails this attempt. Called on
 /// a bus thread, never concurrently for one subscription and document; must not call `publish`, nor
-/// cancel its own subscription and wait for it.
+/// cancel its own subscription and wait for it. amqp: one call should take less than about twice
+/// `BusOptions::heartbeat` (a minute by default), else the broker drops the connection and delivers
+/// the event again.
 using Handler = std::function<void(const Delivery&)>;
 
 /// How to subscribe. Field comments give defaults.
@@ -115,8 +119,8 @@ struct BusOptions {
     std::chrono::milliseconds connect_timeout{2000};  ///< amqp: TCP connect + AMQP handshake. Default 2 s.
     std::chrono::milliseconds reconnect_delay{100};   ///< amqp: first delay before reconnecting; doubles. Default 100 ms.
     std::chrono::milliseconds max_reconnect_delay{5000};  ///< amqp: cap on the reconnect delay. Default 5 s.
-    /// amqp: heartbeat of consumer connections, so a vanished broker is noticed; 0 disables. Default 10 s.
-    std::chrono::seconds heartbeat{10};
+    /// amqp: heartbeat of consumer connections, so a vanished broker is noticed; 0 disables. Default 30 s.
+    std::chrono::seconds heartbeat{30};
     std::string exchange = "tessera.events";  ///< amqp: the durable topic exchange. Default "tessera.events".
     std::string dead_letter_queue = "tessera.deadletter";  ///< amqp: the durable dead-letter queue. Default "tessera.deadletter".
 };

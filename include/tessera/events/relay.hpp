@@ -9,6 +9,9 @@
 /// before the acknowledgement, the lease runs out and the events are claimed again — by this relay
 /// after a restart, or by another process's relay over the same store (several relays cooperate:
 /// each claim takes events no other relay holds). Delivery is therefore at least once, never less.
+/// Order: one relay publishes in outbox order (= version order). Events a crashed relay held go out
+/// when their lease ends, after whatever was claimed meanwhile; and several relays publish their
+/// batches side by side. Consumers compare `version` (DESIGN.md: apply an event only if newer).
 
 #include <tessera/events/event_bus.hpp>
 #include <tessera/result.hpp>
