@@ -65,6 +65,12 @@ const std::vector<Option>& options() {
          parse_listen},
         {"store", "TESSERA_STORE", "sqlite:./var/tessera.db", "document store: sqlite:PATH | memory: | redis://HOST:PORT/DB",
          [](Config& c, std::string_view v) { c.store = std::string(v); return !v.empty(); }},
+        {"bus", "TESSERA_BUS", "inproc", "event bus the outbox relay publishes to: inproc | amqp://USER:PASS@HOST:PORT/VHOST",
+         [](Config& c, std::string_view v) { c.bus = std::string(v); return !v.empty(); }},
+        {"relay-batch", "TESSERA_RELAY_BATCH", "256", "outbox events the relay claims and publishes at once",
+         [](Config& c, std::string_view v) { return parse_int(v, c.relay_batch) && c.relay_batch > 0; }},
+        {"relay-lease", "TESSERA_RELAY_LEASE", "30s", "how long claimed events are reserved; after a crash they wait this long",
+         [](Config& c, std::string_view v) { return parse_seconds(v, c.relay_lease) && c.relay_lease.count() > 0; }},
         {"schemas", "TESSERA_SCHEMAS", "./schemas", "directory of JSON Schema files (*.json) defining the collections",
          [](Config& c, std::string_view v) { c.schemas = std::string(v); return !v.empty(); }},
         {"threads", "TESSERA_THREADS", "0 (one per core)", "I/O threads",
@@ -101,7 +107,8 @@ void print_help() {
     std::printf(
         "Usage: tessera-server [OPTIONS]\n\n"
         "Serves the collections defined by JSON Schemas over HTTP/1.1: CRUD, merge and JSON patch,\n"
-        "ETags and conditional requests, /healthz, /readyz, /metrics, /openapi.json.\n"
+        "ETags and conditional requests, /healthz, /readyz, /metrics, /openapi.json; relays every write's\n"
+        "events (CloudEvents) from the store's outbox to the event bus, with /api/_events to inspect them.\n"
         "Each option can also be set by its environment variable; a flag wins over the environment.\n\n"
         "Options:\n");
     for (const auto& option : options()) {

@@ -16,6 +16,9 @@ struct Config {
     unsigned short listen_port = 8080;
     std::string store = "sqlite:./var/tessera.db";
     std::string schemas = "./schemas";
+    std::string bus = "inproc";
+    std::size_t relay_batch = 256;
+    std::chrono::seconds relay_lease{30};
     unsigned threads = 0;  // 0: one per core
     std::size_t body_limit = 1 << 20;
     std::size_t header_limit = 16 << 10;

@@ -43,6 +43,9 @@ int serve(const server::Config& config) {
     engine_config.schemas = config.schemas;
     engine_config.store_url = config.store;
     engine_config.limits.max_bytes = config.body_limit;
+    engine_config.bus_url = config.bus;
+    engine_config.relay.batch_size = config.relay_batch;
+    engine_config.relay.lease = config.relay_lease;
     auto engine = model::Engine::open(engine_config);
     if (!engine) return fail("cannot start the engine", engine.error());
 
@@ -74,7 +77,7 @@ int serve(const server::Config& config) {
     if (!config.ready_file.empty()) {
         std::ofstream(config.ready_file) << bound << '\n';
     }
-    log::info("server", "listening", {{"address", bound}, {"threads", config.threads}, {"store", engine->store().backend()},
+    log::info("server", "listening", {{"address", bound}, {"threads", config.threads}, {"store", engine->store().backend()}, {"bus", engine->bus().backend()},
                                       {"collections", engine->collections().size()}, {"version", tessera::version()}});
 
     // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, exit when the last connection

@@ -2,6 +2,7 @@
 
 #include <tessera/log.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <map>
@@ -9,14 +10,65 @@
 #include <thread>
 
 namespace tessera::model {
+namespace {
+
+// The engine's store as collections and embedders see it: every call goes to the real store, and a
+// commit or sweep that appended outbox events wakes the relay, so events leave at once rather than
+// at the relay's next poll.
+class NotifyingStore final : public store::Store {
+public:
+    explicit NotifyingStore(store::Store& inner) : inner_(inner) {}
+
+    void set_relay(events::Relay* relay) noexcept { relay_ = relay; }
+
+    Result<store::Document> get(std::string_view collection, std::string_view id) override {
+        return inner_.get(collection, id);
+    }
+    Result<std::vector<std::optional<store::Document>>> get_many(std::string_view collection,
+                                                                 std::span<const std::string> ids) override {
+        return inner_.get_many(collection, ids);
+    }
+    Result<store::Page> scan(std::string_view collection, std::string_view cursor, std::size_t limit) override {
+        return inner_.scan(collection, cursor, limit);
+    }
+    Result<std::uint64_t> count(std::string_view collection) override { return inner_.count(collection); }
+    Result<store::CommitResult> commit(const store::Batch& batch) override {
+        auto committed = inner_.commit(batch);
+        if (committed && !batch.events.empty()) notify();
+        return committed;
+    }
+    Result<std::size_t> sweep_expired(store::TimePoint now, std::size_t limit) override {
+        auto swept = inner_.sweep_expired(now, limit);
+        if (swept && *swept > 0) notify();
+        return swept;
+    }
+    Result<std::vector<store::Event>> claim(std::size_t max, std::chrono::milliseconds lease) override {
+        return inner_.claim(max, lease);
+    }
+    Result<void> ack(std::span<const std::string> event_ids) override { return inner_.ack(event_ids); }
+    Result<store::OutboxStats> outbox_stats() override { return inner_.outbox_stats(); }
+    Result<void> ping() override { return inner_.ping(); }
+    std::string_view backend() const noexcept override { return inner_.backend(); }
+
+private:
+    void notify() noexcept {
+        if (auto* relay = relay_.load()) relay->notify();
+    }
+
+    store::Store& inner_;
+    std::atomic<events::Relay*> relay_{nullptr};
+};
+
+}  // namespace
 
 struct Engine::Impl {
     Impl(schema::Registry r, std::unique_ptr<store::Store> s, EngineConfig c)
-        : registry(std::move(r)), store(std::move(s)), config(std::move(c)) {}
+        : registry(std::move(r)), store(std::move(s)), notifying(*store), config(std::move(c)) {}
 
     ~Impl() { stop_background(); }
 
     void start_background() {
+        relay->start();
         if (config.sweep_interval.count() <= 0) return;
         sweeper = std::thread([this] { run_sweeper(); });
     }
@@ -28,6 +80,12 @@ struct Engine::Impl {
         }
         wake.notify_all();
         if (sweeper.joinable()) sweeper.join();
+        // Then the relay (nothing notifies it any more): it finishes and acknowledges the batch in
+        // flight while the bus is still there; then the bus, whose handlers may still use the store.
+        notifying.set_relay(nullptr);
+        if (relay) relay->stop();
+        relay.reset();
+        bus.reset();
     }
 
     // Removes expired documents every `sweep_interval`; errors are logged and retried next period.
@@ -43,7 +101,7 @@ struct Engine::Impl {
             try {
                 // Drain in slices so one sweep never holds a write transaction for long.
                 for (int slice = 0; slice < 100; ++slice) {
-                    auto removed = store->sweep_expired(store::Clock::now(), 500);
+                    auto removed = notifying.sweep_expired(store::Clock::now(), 500);
                     if (!removed) {
                         log::warn("model.sweeper", "TTL sweep failed", {{"error", removed.error().to_json()}});
                         break;
@@ -60,7 +118,10 @@ struct Engine::Impl {
 
     schema::Registry registry;
     std::unique_ptr<store::Store> store;
+    NotifyingStore notifying;
     EngineConfig config;
+    std::unique_ptr<events::EventBus> bus;
+    std::unique_ptr<events::Relay> relay;
     std::map<std::string, std::unique_ptr<Collection>, std::less<>> collections;
 
     std::mutex mutex;
@@ -80,6 +141,13 @@ Result<Engine> Engine::open(const EngineConfig& config) {
 Result<Engine> Engine::open(schema::Registry registry, std::unique_ptr<store::Store> store, const EngineConfig& config) {
     if (!store) return Error(ErrorCode::invalid, "Engine::open needs a store");
     auto impl = std::make_unique<Impl>(std::move(registry), std::move(store), config);
+    events::BusOptions bus_options = config.bus_options;
+    bus_options.dead_letter_store = impl->store.get();
+    auto bus = events::EventBus::open(config.bus_url, bus_options);
+    if (!bus) return std::move(bus).error();
+    impl->bus = std::move(*bus);
+    impl->relay = std::make_unique<events::Relay>(*impl->store, *impl->bus, config.relay);
+    impl->notifying.set_relay(impl->relay.get());
     // The entity policy in force for each collection: its own, or that of a schema which maps entities
     // into it (so /api/services/{id} splits and assembles exactly as the plans holding services do).
     std::map<std::string, const schema::EntityPolicy*, std::less<>> policies;
@@ -96,7 +164,7 @@ Result<Engine> Engine::open(schema::Registry registry, std::unique_ptr<store::St
                                                  schema->name() + "): names may not be empty, start with '_' or contain '/'");
         }
         const auto policy = policies.find(name);
-        impl->collections.emplace(name, std::make_unique<Collection>(*impl->store, *schema,
+        impl->collections.emplace(name, std::make_unique<Collection>(impl->notifying, *schema,
                                                                      policy == policies.end() ? nullptr : policy->second,
                                                                      impl->config));
     }
@@ -122,11 +190,13 @@ std::vector<Collection*> Engine::collections() noexcept {
 }
 
 const schema::Registry& Engine::registry() const noexcept { return impl_->registry; }
-store::Store& Engine::store() noexcept { return *impl_->store; }
+store::Store& Engine::store() noexcept { return impl_->notifying; }
 const EngineConfig& Engine::config() const noexcept { return impl_->config; }
+events::EventBus& Engine::bus() noexcept { return *impl_->bus; }
+events::Relay& Engine::relay() noexcept { return *impl_->relay; }
 
 Result<void> Engine::ready() { return impl_->store->ping(); }
 
-Result<std::size_t> Engine::sweep_expired() { return impl_->store->sweep_expired(store::Clock::now(), 1000); }
+Result<std::size_t> Engine::sweep_expired() { return impl_->notifying.sweep_expired(store::Clock::now(), 1000); }
 
 }  // namespace tessera::model

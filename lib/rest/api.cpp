@@ -3,8 +3,10 @@
 #include <tessera/log.hpp>
 #include <tessera/rest/problem.hpp>
 
+#include "rest/events_admin.hpp"
 #include "rest/metrics.hpp"
 #include "rest/openapi.hpp"
+#include "rest/responses.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
@@ -32,7 +34,7 @@ struct Mount {
 
 // What a request path resolved to.
 struct Route {
-    enum class Kind { none, health, ready, metrics, openapi, collection, item, graph } kind = Kind::none;
+    enum class Kind { none, health, ready, metrics, openapi, events, collection, item, graph } kind = Kind::none;
     const Mount* mount = nullptr;
     std::string id;                       // item routes: the decoded id
     std::string_view label = "unmatched";  // route template for metrics (static or owned by a Mount)
@@ -52,14 +54,6 @@ std::string media_type(const Request& request) {
     return out;
 }
 
-Response json_response(int status, std::string body) {
-    Response response;
-    response.status = status;
-    response.headers.set("Content-Type", "application/json");
-    response.body = std::move(body);
-    return response;
-}
-
 Response resource_response(int status, model::Resource& resource) {
     Response response = json_response(status, std::move(resource.text));
     response.headers.set("ETag", resource.etag.to_header());
@@ -69,12 +63,6 @@ Response resource_response(int status, model::Resource& resource) {
 Response no_content(int status) {
     Response response;
     response.status = status;
-    return response;
-}
-
-Response method_not_allowed(std::string_view allow, std::string_view method) {
-    Response response = make_problem(405, "method " + std::string(method) + " is not allowed here");
-    response.headers.set("Allow", std::string(allow));
     return response;
 }
 
@@ -126,6 +114,7 @@ struct Api::Impl {
             if (segments[0] == "metrics") return {Route::Kind::metrics, nullptr, {}, "/metrics"};
             if (segments[0] == "openapi.json") return {Route::Kind::openapi, nullptr, {}, "/openapi.json"};
         }
+        if (is_events_admin(segments)) return {Route::Kind::events, nullptr, {}, events_admin_label(segments)};
         for (const auto& mount : mounts) {
             if (segments.size() < mount.segments.size() ||
                 !std::equal(mount.segments.begin(), mount.segments.end(), segments.begin())) {
@@ -165,9 +154,12 @@ struct Api::Impl {
                 if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method);
                 Response response;
                 response.headers.set("Content-Type", "text/plain; version=0.0.4");
-                response.body = metrics.render();
+                response.body = metrics.render() + render_event_metrics(engine);
                 return response;
             }
+            case Route::Kind::events:
+                return events_admin(engine, request, segments, target->encoded_query(),
+                                    [&](const Error& error) { return failure(error, request); });
             case Route::Kind::openapi:
                 return method == "GET" || method == "HEAD" ? json_response(200, openapi)
                                                             : method_not_allowed("GET, HEAD", method);

@@ -150,6 +150,27 @@ std::string make_openapi(model::Engine& engine) {
                                                 {"503", problem_response("Store unreachable")}}}}}};
     paths["/metrics"] = {{"get", plain_get}};
 
+    // Event admin routes (lib/rest/events_admin.hpp).
+    const array events_tag{value("_events")};
+    paths["/api/_events"] = {{"get", {{"tags", events_tag}, {"summary", "Relay, outbox and bus state"}, {"responses", {{"200", {{"description", "State"}}}}}}}};
+    paths["/api/_events/deadletters"] = {
+        {"get", {{"tags", events_tag},
+                 {"summary", "Dead letters: events a subscription's handler kept failing"},
+                 {"parameters", array{object{{"name", "limit"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}}}}}},
+                 {"responses", {{"200", {{"description", "[{id, subscription, error, attempts, time, event}]"}}},
+                                {"503", problem_response("The broker is unreachable")}}}}}};
+    paths["/api/_events/deadletters/replay"] = {
+        {"post", {{"tags", events_tag},
+                  {"summary", "Hand every dead letter back to its subscription"},
+                  {"responses", {{"200", {{"description", "{replayed: n}"}}}, {"503", problem_response("The broker is unreachable")}}}}}};
+    paths["/api/_events/deadletters/{id}/replay"] = {
+        {"parameters", array{object{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}}}},
+        {"post", {{"tags", events_tag},
+                  {"summary", "Hand one dead letter back to its subscription"},
+                  {"responses", {{"200", {{"description", "{replayed: 1}"}}},
+                                 {"404", problem_response("No such dead letter, or its subscription is not there")},
+                                 {"503", problem_response("The broker is unreachable")}}}}}};
+
     const object doc{{"openapi", "3.1.0"},
                      {"info", {{"title", "Tessera"}, {"version", tessera::version()}}},
                      {"paths", std::move(paths)},

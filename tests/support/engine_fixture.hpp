@@ -12,7 +12,8 @@ namespace tessera::test {
 /// tests/data/schemas.
 std::filesystem::path test_schemas();
 
-/// An engine with no background threads (tests call sweep_expired themselves).
+/// An engine with no background threads (tests call sweep_expired and relay().run_once() themselves;
+/// the inproc bus starts its workers only when something subscribes).
 model::Engine make_memory_engine(const std::filesystem::path& schemas = test_schemas());
 
 }  // namespace tessera::test

@@ -45,6 +45,7 @@ model::Engine make_engine(const StoreFactory& make_store) {
     REQUIRE_MESSAGE(registry, (registry ? "" : registry.error().to_string()));
     model::EngineConfig config;
     config.sweep_interval = std::chrono::milliseconds(0);
+    config.relay.poll_interval = std::chrono::milliseconds(0);  // the contract reads the outbox itself
     auto engine = model::Engine::open(std::move(*registry), make_store(), config);
     REQUIRE(engine);
     return std::move(*engine);

@@ -1,6 +1,7 @@
 #include "support/redis_server.hpp"
 
 #include "support/child_process.hpp"
+#include "support/net.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,7 +14,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -24,17 +24,6 @@ using namespace std::chrono_literals;
 
 constexpr auto kReadyTimeout = 5s;
 constexpr auto kStopTimeout = 3s;
-
-std::string find_on_path(std::string_view name) {
-    const char* path = std::getenv("PATH");
-    std::stringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-        if (dir.empty()) continue;
-        std::string candidate = dir + "/" + std::string(name);
-        if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    return {};
-}
 
 class Fd {
 public:
@@ -49,27 +38,6 @@ public:
 private:
     int fd_;
 };
-
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-}
-
-// A port the kernel just handed out for 127.0.0.1. Another process could take it before
-// redis-server binds it; the caller then tries another.
-std::uint16_t free_port() {
-    Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address = loopback(0);
-    socklen_t length = sizeof address;
-    if (fd.get() < 0 || bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        throw std::runtime_error("cannot find a free loopback port");
-    }
-    return ntohs(address.sin_port);
-}
 
 // Reads RESP replies from a socket (enough of RESP2 for test commands).
 class ReplyReader {
@@ -165,7 +133,7 @@ RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(option
             "skipped. Install it (Debian: apt-get install redis-server; `cmake/quickstart.sh test` does).");
     }
     for (int attempt = 0; attempt < 5; ++attempt) {
-        port_ = free_port();
+        port_ = free_loopback_port();
         if (spawn_and_wait()) return;
     }
     throw std::runtime_error("redis-server did not start; its log ends with:\n" + tail_of(dir_.path() / "redis.log"));
@@ -285,7 +253,7 @@ std::string RedisServer::command(const std::vector<std::string>& args) const {
     timeval timeout{2, 0};
     setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    const sockaddr_in address = loopback(port_);
+    const sockaddr_in address = loopback_address(port_);
     if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
         throw std::runtime_error("cannot connect to redis-server on port " + std::to_string(port_));
     }

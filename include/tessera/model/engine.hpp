@@ -2,6 +2,8 @@
 /// @file tessera/model/engine.hpp
 /// @brief `Engine`: the facade an embedder uses — schemas, a store and their collections.
 
+#include <tessera/events/event_bus.hpp>
+#include <tessera/events/relay.hpp>
 #include <tessera/json/parse.hpp>
 #include <tessera/model/collection.hpp>
 #include <tessera/result.hpp>
@@ -26,23 +28,37 @@ struct EngineConfig {
     std::chrono::milliseconds sweep_interval{1000};  ///< TTL sweeper period; 0 disables the thread. Default 1 s.
     std::chrono::hours idempotency_ttl{24};          ///< How long Idempotency-Keys are remembered. Default 24 h.
     int write_retries = 16;  ///< Read-modify-write attempts without If-Match before `unavailable`. Default 16.
+    /// Where the outbox relay publishes events: see `events::EventBus::open`. Default "inproc".
+    std::string bus_url = "inproc";
+    /// Options of that bus. The engine sets `dead_letter_store` to its own store (inproc dead letters
+    /// survive a restart). Defaults: see `events::BusOptions`.
+    events::BusOptions bus_options;
+    /// The outbox relay: 256 events per batch, 30 s lease, 100 ms idle poll by default (see
+    /// `events::RelayOptions`). `relay.poll_interval` 0 runs no relay thread (call `relay().run_once()`).
+    events::RelayOptions relay;
 };
 
-/// Owns a schema registry, a store and one `Collection` per schema, plus background work (the TTL
-/// sweeper). Thread-safe: collections may be used from any number of threads. Move-only.
+/// Owns a schema registry, a store and one `Collection` per schema, an event bus, plus background
+/// work: the TTL sweeper and the outbox relay, which publishes every committed event to the bus (woken
+/// by each commit that appends events, and polling for events other processes committed). Thread-safe:
+/// collections may be used from any number of threads. Move-only.
 class Engine {
 public:
-    /// Loads the schemas and opens the store named in `config`. Errors: those of
-    /// `schema::Registry::open` and `store::Store::open`.
+    /// Loads the schemas, opens the store and the bus named in `config` and starts the background
+    /// work. Errors: those of `schema::Registry::open`, `store::Store::open` and
+    /// `events::EventBus::open` (which does not connect: a broker that is down delays events, never
+    /// writes).
     static Result<Engine> open(const EngineConfig& config);
 
-    /// Builds an engine from parts (e.g. a `MemoryStore` in tests or an embedder's own registry).
+    /// Builds an engine from parts (e.g. a `MemoryStore` in tests or an embedder's own registry); opens
+    /// the bus named in `config`.
     static Result<Engine> open(schema::Registry registry, std::unique_ptr<store::Store> store,
                                const EngineConfig& config = {});
 
     Engine(Engine&&) noexcept;
     Engine& operator=(Engine&&) noexcept;
-    /// Stops background work, then releases the store.
+    /// Stops background work (the relay finishes the batch it is publishing), closes the bus, then
+    /// releases the store.
     ~Engine();
 
     /// The collection named `name`, or nullptr.
@@ -51,8 +67,15 @@ public:
     std::vector<Collection*> collections() noexcept;
 
     const schema::Registry& registry() const noexcept;
+    /// The store. Commits through it wake the relay.
     store::Store& store() noexcept;
     const EngineConfig& config() const noexcept;
+
+    /// The bus the relay publishes to: subscribe here to receive this engine's events in-process
+    /// (with "inproc"), or through the broker (with "amqp://").
+    events::EventBus& bus() noexcept;
+    /// The outbox relay: its stats, or `run_once` when `relay.poll_interval` is 0.
+    events::Relay& relay() noexcept;
 
     /// Succeeds if the store answers (readiness).
     Result<void> ready();

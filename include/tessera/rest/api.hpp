@@ -21,7 +21,11 @@ struct ApiOptions {
 /// Routes requests to the engine's collections:
 /// `/api/<collection>/` (GET list, POST create, OPTIONS) and `/api/<collection>/{id}` (GET, HEAD,
 /// POST, PUT, PATCH, DELETE, OPTIONS), plus each collection's `x-tessera` route aliases; and
-/// `/healthz`, `/readyz`, `/metrics` (Prometheus text), `/openapi.json` (OpenAPI 3.1).
+/// `/healthz`, `/readyz`, `/metrics` (Prometheus text, with the event relay and bus metrics),
+/// `/openapi.json` (OpenAPI 3.1); and the event admin routes: `GET /api/_events` (relay, outbox and
+/// bus state), `GET /api/_events/deadletters?limit=N` (dead letters, N 1..1000, default 100), `POST
+/// /api/_events/deadletters/replay` (replay all: `{"replayed": n}`) and `POST
+/// /api/_events/deadletters/{id}/replay` (replay one; 404 if there is no such dead letter).
 /// Thread-safe: `handle` may run concurrently on any number of threads. Move-only.
 class Api {
 public:

@@ -1,0 +1,38 @@
+#include "events/common.hpp"
+
+#include <csignal>
+#include <pthread.h>
+
+namespace tessera::events::internal {
+
+std::chrono::milliseconds backoff(std::chrono::milliseconds first, std::chrono::milliseconds max, std::uint32_t attempt) noexcept {
+    auto delay = first;
+    for (std::uint32_t i = 1; i < attempt && delay < max; ++i) delay *= 2;
+    return delay < max ? delay : max;
+}
+
+std::string dead_letter_id(std::string_view subscription, std::string_view event_id) {
+    std::string id(subscription);
+    id += ':';
+    id += event_id;
+    return id;
+}
+
+BusStats Counters::snapshot(bool connected) const noexcept {
+    BusStats out;
+    out.published = published;
+    out.delivered = delivered;
+    out.retried = retried;
+    out.dead_lettered = dead_lettered;
+    out.reconnects = reconnects;
+    out.connected = connected;
+    return out;
+}
+
+void block_async_signals() noexcept {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+}
+
+}  // namespace tessera::events::internal
