@@ -13,12 +13,16 @@
 //        (defaults: the schemas installed with Tessera, examples/data/plan.json)
 #include <tessera/tessera.hpp>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <mutex>
+#include <vector>
 
 namespace {
 
@@ -64,8 +68,19 @@ int main(int argc, char** argv) {
     std::printf("Tessera %s: %zu collections from %s, store %s\n", std::string(version()).c_str(),
                 engine->collections().size(), schemas.c_str(), std::string(engine->store().backend()).c_str());
 
-    // TODO(#6): subscribe to the engine's in-process event bus here (pattern "plans.*") and print each
-    // event as it arrives: tessera.plans.created after step 1, tessera.plans.updated after step 3.
+    // 5. (set up first) Every committed write reaches the engine's in-process event bus as a
+    //    CloudEvent, delivered at least once after the commit, on a bus thread. "plans.*" matches the
+    //    plan's own events; its entities have theirs ("services.created", ...).
+    std::mutex mutex;
+    std::condition_variable arrived;
+    std::vector<std::string> seen;
+    auto subscription = engine->bus().subscribe("plans.*", [&](const events::Delivery& delivery) {
+        std::lock_guard lock(mutex);
+        seen.push_back(delivery.event.type + " " + delivery.event.subject + " version " +
+                       std::to_string(delivery.event.version));
+        arrived.notify_all();
+    });
+    if (!subscription) die("subscribe", subscription.error());
 
     // 1. Create. The body is validated against plan.json first; its nested cost shares, plan services
     //    and services are stored as entities of their own (plan.json's `x-tessera.entities`).
@@ -108,5 +123,13 @@ int main(int argc, char** argv) {
                     json::to_canonical(plan.body.at("planType")).c_str(), plan.etag.to_header().c_str(),
                     static_cast<unsigned long long>(plan.version));
     }
+
+    // 5. The events of steps 1 and 3 (the refused patch wrote nothing, so it has none).
+    std::unique_lock lock(mutex);
+    if (!arrived.wait_for(lock, std::chrono::seconds(10), [&] { return seen.size() >= 2; })) {
+        die("events", Error(ErrorCode::timeout, "expected 2 plan events, got " + std::to_string(seen.size())));
+    }
+    std::printf("5. events:\n");
+    for (const auto& line : seen) std::printf("   %s\n", line.c_str());
     return 0;
 }

@@ -3,8 +3,8 @@
 /// @brief Umbrella header for programs that use Tessera: the whole public API in one include.
 ///
 /// For consumers only (as `<boost/json.hpp>` is for Boost.JSON): Tessera's own sources include the
-/// headers they use. A module's headers are added here when the module lands
-/// (the events module adds `tessera/events/*.hpp` when it is merged).
+/// headers they use. A module's headers are added here when the module lands (`package.headers`
+/// fails while one is missing).
 
 #include <tessera/assert.hpp>
 #include <tessera/error.hpp>
@@ -28,6 +28,10 @@
 #include <tessera/model/engine.hpp>
 #include <tessera/model/etag.hpp>
 #include <tessera/model/ids.hpp>
+
+#include <tessera/events/cloud_event.hpp>
+#include <tessera/events/event_bus.hpp>
+#include <tessera/events/relay.hpp>
 
 #include <tessera/rest/api.hpp>
 #include <tessera/rest/message.hpp>
