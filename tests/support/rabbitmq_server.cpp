@@ -240,7 +240,7 @@ std::string RabbitMqServer::log_tail() const {
         std::vector<std::string> lines;
         for (std::string line; std::getline(in, line);) lines.push_back(line);
         tail += "== " + entry.path().filename().string() + "\n";
-        for (std::size_t i = lines.size() > 15 ? lines.size() - 15 : 0; i < lines.size(); ++i) tail += lines[i] + "\n";
+        for (std::size_t i = lines.size() > 40 ? lines.size() - 40 : 0; i < lines.size(); ++i) tail += lines[i] + "\n";
     }
     return tail;
 }

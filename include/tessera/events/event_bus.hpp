@@ -188,7 +188,8 @@ public:
     /// them does not remove them. Errors: `unavailable`; those of the dead-letter store.
     virtual Result<std::vector<DeadLetter>> dead_letters(std::size_t limit) = 0;
 
-    /// How many dead letters wait. Errors: as `dead_letters`.
+    /// How many dead letters wait (amqp: the broker's count of ready messages, which a listing or a
+    /// replay in progress lowers for a moment). Errors: as `dead_letters`.
     virtual Result<std::uint64_t> dead_letter_count() = 0;
 
     /// Hands the dead letter `id` back to its subscription as a first attempt. inproc: the

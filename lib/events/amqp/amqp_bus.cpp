@@ -33,6 +33,11 @@ constexpr std::string_view kReplayedHeader = "x-tessera-replayed";
 
 std::string retry_queue_name(std::string_view queue) { return "tessera.retry." + std::string(queue); }
 
+// Durable queues are quorum queues. A classic queue caught restarting by a publish (just after the
+// broker came back) is skipped and the publish still confirmed — the message is lost (RabbitMQ
+// documents this for "crashed" classic queues). A quorum queue confirms only what it committed.
+const std::pair<std::string, std::string> kQuorum{"x-queue-type", "quorum"};
+
 struct Consumer {
     std::string pattern;
     Handler handler;
@@ -118,6 +123,11 @@ struct AmqpBus::Impl {
         return opened;
     }
 
+    // The durable dead-letter queue (idempotent; the broker answers with its message count).
+    Result<amqp::Connection::Queue> declare_dead_letter_queue(amqp::Connection& connection) const {
+        return connection.declare_queue(kChannel, options.dead_letter_queue, true, {kQuorum});
+    }
+
     // Connects `c` and puts its queues in place: exchange, dead-letter queue, its queue, its delay
     // queue, the binding, the prefetch, the consumer.
     Result<void> set_up(Consumer& c) {
@@ -127,11 +137,12 @@ struct AmqpBus::Impl {
         if (done) done = conn.open_channel(kChannel);
         if (done) done = conn.declare_exchange(kChannel, options.exchange);
         if (done) {
-            auto dlq = conn.declare_queue(kChannel, options.dead_letter_queue, true);
+            auto dlq = declare_dead_letter_queue(conn);
             if (!dlq) done = std::move(dlq).error();
         }
         if (done) {
-            auto queue = conn.declare_queue(kChannel, c.options.name, named);
+            auto queue = named ? conn.declare_queue(kChannel, c.options.name, true, {kQuorum})
+                               : conn.declare_queue(kChannel, "", false);
             if (queue) {
                 c.queue = queue->name;
             } else {
@@ -139,12 +150,20 @@ struct AmqpBus::Impl {
             }
         }
         if (done) {
-            // Expired retries go back to the subscription's queue through the default exchange. A
-            // server-named queue's delay queue outlives it by an hour at most (x-expires).
+            // Expired retries go back to the subscription's queue through the default exchange; a
+            // quorum queue does that at least once when told so (which needs reject-publish). A
+            // server-named queue's delay queue is a classic one that outlives it by an hour at most.
+            std::vector<std::pair<std::string, std::string>> strings{{"x-dead-letter-exchange", ""},
+                                                                     {"x-dead-letter-routing-key", c.queue}};
             std::vector<std::pair<std::string, std::int64_t>> ints;
-            if (!named) ints.emplace_back("x-expires", 3'600'000);
-            auto retry = conn.declare_queue(kChannel, retry_queue_name(c.queue), named,
-                                            {{"x-dead-letter-exchange", ""}, {"x-dead-letter-routing-key", c.queue}}, ints);
+            if (named) {
+                strings.push_back(kQuorum);
+                strings.emplace_back("x-dead-letter-strategy", "at-least-once");
+                strings.emplace_back("x-overflow", "reject-publish");
+            } else {
+                ints.emplace_back("x-expires", 3'600'000);
+            }
+            auto retry = conn.declare_queue(kChannel, retry_queue_name(c.queue), named, strings, ints);
             if (!retry) done = std::move(retry).error();
         }
         if (done) done = conn.bind_queue(kChannel, c.queue, options.exchange, c.pattern);
@@ -283,7 +302,7 @@ struct AmqpBus::Impl {
         if (opened) opened = admin.confirm_select(kChannel);
         if (opened) {
             // Before any subscriber declared it, the dead-letter queue is simply empty.
-            auto dlq = admin.declare_queue(kChannel, options.dead_letter_queue, true);
+            auto dlq = declare_dead_letter_queue(admin);
             if (!dlq) opened = std::move(dlq).error();
         }
         if (!opened) {
@@ -468,7 +487,7 @@ Result<std::vector<DeadLetter>> AmqpBus::dead_letters(std::size_t limit) {
 Result<std::uint64_t> AmqpBus::dead_letter_count() {
     std::lock_guard lock(impl_->admin_mutex);
     if (auto opened = impl_->open_admin(); !opened) return std::move(opened).error();
-    auto queue = impl_->admin.declare_queue(kChannel, impl_->options.dead_letter_queue, true);
+    auto queue = impl_->declare_dead_letter_queue(impl_->admin);
     if (!queue) return std::move(queue).error();
     return static_cast<std::uint64_t>(queue->messages);
 }

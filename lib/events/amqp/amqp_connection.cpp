@@ -5,9 +5,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 
 namespace tessera::events::amqp {
 namespace {
@@ -190,21 +188,17 @@ Result<void> Connection::open(const Address& address, std::chrono::milliseconds 
     const timeval connect_tv = to_timeval(timeout);
     const std::string where = address.display();
     if (const int rc = amqp_socket_open_noblock(socket, address.host.c_str(), address.port, &connect_tv); rc != AMQP_STATUS_OK) {
-        // rabbitmq-c says only "a socket error occurred"; errno says which ("Connection refused").
-        const int os_error = errno;
-        auto error = status_error("cannot connect to " + where, rc);
-        if (rc == AMQP_STATUS_SOCKET_ERROR && os_error != 0) {
-            error = Error(error.code(), error.message() + " (" + std::strerror(os_error) + ")", error.details());
-            error.details()["backend"].as_object()["amqp"].as_object()["errno"] = os_error;
-        }
-        return fail(std::move(error));
+        return fail(status_error("cannot connect to " + where, rc));
     }
     amqp_set_handshake_timeout(state_, &connect_tv);
     const timeval rpc_tv = to_timeval(rpc_timeout);
     amqp_set_rpc_timeout(state_, &rpc_tv);
 
+    // The table points into these strings: they must live until the login is done.
+    const std::vector<std::pair<std::string, std::string>> client_properties{{"connection_name", std::string(name)},
+                                                                             {"product", "tessera"}};
     std::vector<amqp_table_entry_t> entries;
-    const amqp_table_t properties = make_table(entries, {{"connection_name", std::string(name)}, {"product", "tessera"}}, {});
+    const amqp_table_t properties = make_table(entries, client_properties, {});
     const amqp_rpc_reply_t reply =
         amqp_login_with_properties(state_, address.vhost.c_str(), 0, AMQP_DEFAULT_FRAME_SIZE, static_cast<int>(heartbeat.count()),
                                    &properties, AMQP_SASL_METHOD_PLAIN, address.user.c_str(), address.password.c_str());

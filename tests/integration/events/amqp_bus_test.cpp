@@ -70,14 +70,16 @@ void publish_eventually(EventBus& bus, const std::vector<CloudEvent>& batch, std
     REQUIRE_MESSAGE(published, (published ? "" : published.error().to_string()));
 }
 
-bool has_all(const Recorder& recorder, const std::vector<CloudEvent>& batch) {
+// How many events of `batch` the recorder has not seen.
+std::size_t missing(const Recorder& recorder, const std::vector<CloudEvent>& batch) {
     std::set<std::string> seen;
     for (const auto& d : recorder.deliveries()) seen.insert(d.event.id);
-    for (const auto& event : batch) {
-        if (!seen.contains(event.id)) return false;
-    }
-    return true;
+    std::size_t count = 0;
+    for (const auto& event : batch) count += seen.contains(event.id) ? 0 : 1;
+    return count;
 }
+
+bool has_all(const Recorder& recorder, const std::vector<CloudEvent>& batch) { return missing(recorder, batch) == 0; }
 
 }  // namespace
 
@@ -145,7 +147,10 @@ TEST_SUITE("events.amqp") {
         CHECK(publisher->stats().connected);
         tessera::Result<tessera::events::Subscription> again = tessera::Error(ErrorCode::unavailable, "not tried");
         REQUIRE(tessera::test::eventually([&] { return static_cast<bool>(again = subscriber->subscribe("#", recorder.handler(), options)); }, 60s));
-        CHECK(recorder.wait([&](const auto&) { return has_all(recorder, b) && has_all(recorder, c); }, 60s));
+        CHECK_MESSAGE(recorder.wait([&](const auto&) { return has_all(recorder, b) && has_all(recorder, c); }, 60s),
+                      "missing: " << missing(recorder, b) << " of the batch confirmed before the crash, " << missing(recorder, c)
+                                  << " of the one published after; " << recorder.count() << " deliveries; the broker's log:\n"
+                                  << broker.log_tail());
 
         // Killed under a live consumer: it reconnects by itself.
         const auto reconnects = subscriber->stats().reconnects;
