@@ -30,9 +30,9 @@
 ///   in the store (`BusOptions::dead_letter_store`, collection `_deadletters`) so they survive a
 ///   restart.
 /// - `amqp://user:pass@host:port/vhost` (RabbitMQ, AMQP 0-9-1): a durable topic exchange
-///   (`tessera.events`), routing key "<collection>.<action>", one queue per subscription (durable
-///   when named), a delay queue per subscription for retries (`tessera.retry.<queue>`), and one
-///   durable dead-letter queue (`tessera.deadletter`). Connections are re-established with backoff
+///   (`tessera.events`), routing key "<collection>.<action>", one queue per subscription (a durable
+///   quorum queue when named), a delay queue per subscription for retries
+///   (`tessera.retry.<queue>`), and one quorum dead-letter queue (`tessera.deadletter`). Connections are re-established with backoff
 ///   when the broker goes away; failures are logged (component "events.amqp") and returned as
 ///   `unavailable`, never thrown.
 
