@@ -1,5 +1,7 @@
 #include "events/amqp/amqp_connection.hpp"
 
+#include "events/common.hpp"
+
 #include <amqp_tcp_socket.h>
 
 #include <boost/url/parse.hpp>
@@ -16,7 +18,8 @@ timeval to_timeval(std::chrono::milliseconds ms) noexcept {
 }
 
 Error bad_url(std::string_view url, std::string why) {
-    return Error(ErrorCode::invalid, "bad bus URL '" + std::string(url) + "': " + why, {{"url", url}});
+    const std::string shown = internal::redact_url(url);  // errors end up in logs: no password there
+    return Error(ErrorCode::invalid, "bad bus URL '" + shown + "': " + why, {{"url", shown}});
 }
 
 // Builds an amqp_table_t over `entries`, which must outlive its use.

@@ -98,6 +98,13 @@ TEST_SUITE("events") {
 #endif
         }
         CHECK(EventBus::open("amqps://host").error().code() == ErrorCode::unsupported);
+        // Errors end up in logs: they never repeat a password.
+        for (const char* url : {"amqp://user:s3cret@host:99999/v", "amqps://user:s3cret@host", "kafka://user:s3cret@host"}) {
+            CAPTURE(url);
+            const auto error = EventBus::open(url).error();
+            CHECK(error.message().find("s3cret") == std::string::npos);
+            CHECK(error.details().at("url").as_string().find("s3cret") == std::string::npos);
+        }
     }
 
     TEST_CASE("EventBus contract: inproc") {
