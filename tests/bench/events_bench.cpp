@@ -15,6 +15,7 @@
 // and finally the bare loop: rabbitmq-c only, no Tessera code: one connection publishes N persistent
 // messages of the mean size the amqp run carried, to a durable queue, in batches of the relay's size
 // (256) each waiting for its publisher confirms; another consumes with manual acks and prefetch P.
+// Both sides use quorum queues (what Tessera declares for named subscriptions).
 #include <tessera/events/event_bus.hpp>
 #include <tessera/model/engine.hpp>
 
@@ -220,7 +221,12 @@ double run_raw(int port, int messages, std::size_t size, int prefetch) {
     const std::string queue = "bench-raw-" + std::to_string(getpid());
     const std::string body(size, 'x');
     amqp_connection_state_t publisher = raw_connect(port);
-    amqp_queue_declare(publisher, 1, amqp_cstring_bytes(queue.c_str()), 0, 1, 0, 0, amqp_empty_table);
+    // A quorum queue, as Tessera's named subscriptions use: same broker work per message.
+    amqp_table_entry_t quorum{};
+    quorum.key = amqp_cstring_bytes("x-queue-type");
+    quorum.value.kind = AMQP_FIELD_KIND_UTF8;
+    quorum.value.value.bytes = amqp_cstring_bytes("quorum");
+    amqp_queue_declare(publisher, 1, amqp_cstring_bytes(queue.c_str()), 0, 1, 0, 0, amqp_table_t{1, &quorum});
     check(amqp_get_rpc_reply(publisher), "queue.declare");
     amqp_confirm_select(publisher, 1);
     check(amqp_get_rpc_reply(publisher), "confirm.select");

@@ -358,7 +358,7 @@ TEST_SUITE("events.crash") {
         auto subscription = bus->subscribe("counters.*", collector.handler(), {.name = "e2e-server-kill"}).value();
 
         std::vector<std::pair<std::string, int>> writes;  // one create per document: one event per write
-        for (int i = 0; i < 2000; ++i) writes.emplace_back("s" + std::to_string(i), 0);
+        for (int i = 0; i < 2000; ++i) writes.emplace_back(std::string("s").append(std::to_string(i)), 0);
         std::set<std::string> acked;
         {
             ServerProcess server(options);
@@ -378,7 +378,7 @@ TEST_SUITE("events.crash") {
         MESSAGE(acked.size() << " writes acknowledged before the kill");
         ServerProcess restarted(options);  // its relay claims what the dead one left (after the 2 s lease)
         std::vector<std::pair<std::string, int>> more;
-        for (int i = 2000; i < 2200; ++i) more.emplace_back("s" + std::to_string(i), 0);
+        for (int i = 2000; i < 2200; ++i) more.emplace_back(std::string("s").append(std::to_string(i)), 0);
         CHECK(write_all(restarted.base_url(), more, 4) == 0);
         for (const auto& [id, value] : more) acked.insert(id);
 

@@ -118,7 +118,7 @@ TEST_SUITE("events") {
         auto a = bus->subscribe("#", [&](const Delivery&) { ++handled; }, {.name = "a"}).value();
         auto b = bus->subscribe("notes.*", [&](const Delivery&) { ++handled; }, {.name = "b"}).value();
         std::vector<CloudEvent> batch;
-        for (int i = 0; i < 50; ++i) batch.push_back(make_test_event("notes", "n" + std::to_string(i % 7), "updated", i + 1));
+        for (int i = 0; i < 50; ++i) batch.push_back(make_test_event("notes", std::string("n").append(std::to_string(i % 7)), "updated", i + 1));
         REQUIRE(bus->publish(batch));
         CHECK(handled == 100);  // no waiting: publish itself confirmed them
         CHECK(bus->stats().published == 50);
