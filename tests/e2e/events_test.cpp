@@ -224,7 +224,8 @@ boost::json::object events_state(const std::string& base) {
 void settle(const std::string& base, const Collector& collector) {
     CHECK(tessera::test::eventually([&] { return events_state(base).at("outbox").at("pending") == 0; }, 30s));
     std::size_t last = collector.distinct();
-    for (int quiet = 0; quiet < 5;) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    for (int quiet = 0; quiet < 5 && std::chrono::steady_clock::now() < deadline;) {
         std::this_thread::sleep_for(100ms);
         const std::size_t now = collector.distinct();
         quiet = now == last ? quiet + 1 : 0;
