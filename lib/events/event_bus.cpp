@@ -73,7 +73,9 @@ Subscription& Subscription::operator=(Subscription&& other) noexcept {
     return *this;
 }
 
-Subscription::~Subscription() { cancel(); }
+Subscription::~Subscription() {
+    cancel();
+}
 
 void Subscription::cancel() noexcept {
     if (!cancel_) return;
@@ -97,7 +99,8 @@ Result<std::unique_ptr<EventBus>> EventBus::open(std::string_view url, const Bus
 #if TESSERA_WITH_AMQP
         return AmqpBus::open(url, options);
 #else
-        return Error(ErrorCode::unsupported, "this build has no RabbitMQ bus (TESSERA_WITH_AMQP=OFF)", {{"url", shown}});
+        return Error(ErrorCode::unsupported, "this build has no RabbitMQ bus (TESSERA_WITH_AMQP=OFF)",
+                     {{"url", shown}});
 #endif
     }
     if (url.starts_with("amqps://")) {

@@ -31,7 +31,9 @@ constexpr std::string_view kFailedAtHeader = "x-tessera-failed-at";
 constexpr std::string_view kRoutingKeyHeader = "x-tessera-routing-key";
 constexpr std::string_view kReplayedHeader = "x-tessera-replayed";
 
-std::string retry_queue_name(std::string_view queue) { return "tessera.retry." + std::string(queue); }
+std::string retry_queue_name(std::string_view queue) {
+    return "tessera.retry." + std::string(queue);
+}
 
 // Durable queues are quorum queues. A classic queue caught restarting by a publish (just after the
 // broker came back) is skipped and the publish still confirmed — the message is lost (RabbitMQ
@@ -42,13 +44,13 @@ struct Consumer {
     std::string pattern;
     Handler handler;
     SubscribeOptions options;
-    std::string queue;                // as declared (a server-named queue gets a new name per connection)
-    amqp::Connection connection;      // consumes
-    amqp::Connection republisher;     // retry and dead-letter copies, with confirms; opened on first need
+    std::string queue;             // as declared (a server-named queue gets a new name per connection)
+    amqp::Connection connection;   // consumes
+    amqp::Connection republisher;  // retry and dead-letter copies, with confirms; opened on first need
     std::atomic<bool> stopping{false};
-    std::mutex mutex;                 // for `wake`: the reconnect delay, cut short by cancel()
+    std::mutex mutex;  // for `wake`: the reconnect delay, cut short by cancel()
     std::condition_variable wake;
-    std::mutex join_mutex;            // `thread` is joined once, whoever cancels
+    std::mutex join_mutex;  // `thread` is joined once, whoever cancels
     std::thread thread;
 };
 
@@ -89,7 +91,8 @@ struct AmqpBus::Impl {
     // Publishes `messages` on `connection` (channel 1 in confirm mode; `open` opens it when closed) and
     // waits for every confirm. A connection that fails on first use after sitting idle (the broker
     // restarted meanwhile) is reopened once at once. Returns how many came back unroutable.
-    Result<std::size_t> publish_confirmed(amqp::Connection& connection, const std::function<Result<void>()>& open,
+    Result<std::size_t> publish_confirmed(amqp::Connection& connection,
+                                          const std::function<Result<void>()>& open,
                                           std::span<const amqp::Message> messages) {
         for (int attempt = 0;; ++attempt) {
             const bool fresh = !connection.is_open();
@@ -182,7 +185,9 @@ struct AmqpBus::Impl {
                     auto set_up_again = set_up(c);
                     if (!set_up_again) {
                         log::warn(kComponent, "cannot subscribe; retrying",
-                                  {{"queue", c.options.name}, {"retry_ms", delay.count()}, {"error", set_up_again.error().to_json()}});
+                                  {{"queue", c.options.name},
+                                   {"retry_ms", delay.count()},
+                                   {"error", set_up_again.error().to_json()}});
                         std::unique_lock lock(c.mutex);
                         c.wake.wait_for(lock, delay, [&] { return c.stopping.load(); });
                         delay = std::min(delay * 2, options.max_reconnect_delay);
@@ -224,7 +229,8 @@ struct AmqpBus::Impl {
             attempt = std::max(attempt, c.options.max_attempts);  // retrying cannot make it readable
         } else {
             try {
-                const bool redelivered = message.redelivered || attempt > 1 || message.int_header(kReplayedHeader, 0) > 0;
+                const bool redelivered =
+                    message.redelivered || attempt > 1 || message.int_header(kReplayedHeader, 0) > 0;
                 c.handler(Delivery{*event, c.queue, attempt, redelivered});
                 ++counters.delivered;
                 return c.connection.ack(kChannel, message.delivery_tag);
@@ -254,7 +260,8 @@ struct AmqpBus::Impl {
             copy.string_headers.emplace_back(kFailedAtHeader, common::format_rfc3339(std::chrono::system_clock::now()));
         } else {
             copy.routing_key = retry_queue;
-            copy.expiration = std::to_string(internal::backoff(c.options.retry_delay, c.options.max_retry_delay, attempt).count());
+            copy.expiration =
+                std::to_string(internal::backoff(c.options.retry_delay, c.options.max_retry_delay, attempt).count());
         }
         auto open = [&]() -> Result<void> {
             auto opened = connect(c.republisher, false, "tessera republisher " + c.queue);
@@ -332,7 +339,8 @@ struct AmqpBus::Impl {
         auto returned = admin.wait_confirms(kChannel, tag, tag, deadline);
         if (!returned) return std::move(returned).error();
         if (*returned > 0) {
-            return Error(ErrorCode::not_found, "queue '" + letter.subscription + "' does not exist (any more); the dead letter stays",
+            return Error(ErrorCode::not_found,
+                         "queue '" + letter.subscription + "' does not exist (any more); the dead letter stays",
                          {{"id", letter.id}, {"subscription", letter.subscription}});
         }
         return admin.ack(kChannel, message.delivery_tag);
@@ -346,8 +354,8 @@ struct AmqpBus::Impl {
 
     // Reads the dead-letter queue (at most `limit` messages) calling `visit` on each, then puts back
     // what was not removed, in place. Requires: admin_mutex is held.
-    Result<void> scan_dead_letters(std::size_t limit,
-                                   const std::function<Result<Visit>(const amqp::Received&, const DeadLetter&)>& visit) {
+    Result<void> scan_dead_letters(
+        std::size_t limit, const std::function<Result<Visit>(const amqp::Received&, const DeadLetter&)>& visit) {
         if (auto opened = open_admin(); !opened) return opened;
         // basic.nack "multiple" needs an outstanding tag: the last one we hold, not one we acked.
         std::uint64_t last_held = 0;
@@ -411,7 +419,9 @@ Result<std::unique_ptr<EventBus>> AmqpBus::open(std::string_view url, const BusO
 
 AmqpBus::AmqpBus(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-AmqpBus::~AmqpBus() { impl_->stop_all(); }
+AmqpBus::~AmqpBus() {
+    impl_->stop_all();
+}
 
 Result<void> AmqpBus::publish(std::span<const CloudEvent> batch) {
     if (batch.empty()) return {};
@@ -435,7 +445,8 @@ Result<void> AmqpBus::publish(std::span<const CloudEvent> batch) {
         messages.push_back(std::move(message));
     }
     std::lock_guard lock(impl.publish_mutex);
-    auto sent = impl.publish_confirmed(impl.publisher, [&] { return impl.open_publisher(); }, messages);
+    auto sent = impl.publish_confirmed(
+        impl.publisher, [&] { return impl.open_publisher(); }, messages);
     impl.connected = impl.publisher.is_open();
     if (!sent) {
         impl.publisher_failed = true;
@@ -476,10 +487,11 @@ Result<Subscription> AmqpBus::subscribe(std::string_view pattern, Handler handle
 Result<std::vector<DeadLetter>> AmqpBus::dead_letters(std::size_t limit) {
     std::vector<DeadLetter> out;
     std::lock_guard lock(impl_->admin_mutex);
-    auto scanned = impl_->scan_dead_letters(limit, [&](const amqp::Received&, const DeadLetter& letter) -> Result<Impl::Visit> {
-        out.push_back(letter);
-        return Impl::Visit{};
-    });
+    auto scanned =
+        impl_->scan_dead_letters(limit, [&](const amqp::Received&, const DeadLetter& letter) -> Result<Impl::Visit> {
+            out.push_back(letter);
+            return Impl::Visit{};
+        });
     if (!scanned) return std::move(scanned).error();
     return out;
 }
@@ -495,12 +507,13 @@ Result<std::uint64_t> AmqpBus::dead_letter_count() {
 Result<void> AmqpBus::replay(std::string_view id) {
     std::lock_guard lock(impl_->admin_mutex);
     bool found = false;
-    auto scanned = impl_->scan_dead_letters(kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
-        if (letter.id != id) return Impl::Visit{};
-        found = true;
-        if (auto sent = impl_->send_back(message, letter); !sent) return std::move(sent).error();
-        return Impl::Visit{true, true};
-    });
+    auto scanned = impl_->scan_dead_letters(
+        kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
+            if (letter.id != id) return Impl::Visit{};
+            found = true;
+            if (auto sent = impl_->send_back(message, letter); !sent) return std::move(sent).error();
+            return Impl::Visit{true, true};
+        });
     if (!scanned) return scanned;
     if (!found) return Error(ErrorCode::not_found, "no dead letter '" + std::string(id) + "'", {{"id", id}});
     log::info(kComponent, "dead letter replayed", {{"id", id}});
@@ -510,20 +523,23 @@ Result<void> AmqpBus::replay(std::string_view id) {
 Result<std::size_t> AmqpBus::replay_all() {
     std::lock_guard lock(impl_->admin_mutex);
     std::size_t replayed = 0;
-    auto scanned = impl_->scan_dead_letters(kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
-        auto sent = impl_->send_back(message, letter);
-        if (sent) {
-            ++replayed;
-            return Impl::Visit{true, false};
-        }
-        if (sent.error().code() != ErrorCode::not_found) return std::move(sent).error();
-        return Impl::Visit{};  // its queue is gone: it stays
-    });
+    auto scanned = impl_->scan_dead_letters(
+        kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
+            auto sent = impl_->send_back(message, letter);
+            if (sent) {
+                ++replayed;
+                return Impl::Visit{true, false};
+            }
+            if (sent.error().code() != ErrorCode::not_found) return std::move(sent).error();
+            return Impl::Visit{};  // its queue is gone: it stays
+        });
     if (!scanned) return std::move(scanned).error();
     if (replayed > 0) log::info(kComponent, "dead letters replayed", {{"count", replayed}});
     return replayed;
 }
 
-BusStats AmqpBus::stats() const { return impl_->counters.snapshot(impl_->connected); }
+BusStats AmqpBus::stats() const {
+    return impl_->counters.snapshot(impl_->connected);
+}
 
 }  // namespace tessera::events

@@ -33,11 +33,14 @@ public:
         batches.emplace_back(batch.begin(), batch.end());
         return {};
     }
-    Result<tessera::events::Subscription> subscribe(std::string_view, tessera::events::Handler,
+    Result<tessera::events::Subscription> subscribe(std::string_view,
+                                                    tessera::events::Handler,
                                                     const tessera::events::SubscribeOptions&) override {
         return tessera::Error(ErrorCode::unsupported, "test bus");
     }
-    Result<std::vector<tessera::events::DeadLetter>> dead_letters(std::size_t) override { return std::vector<tessera::events::DeadLetter>{}; }
+    Result<std::vector<tessera::events::DeadLetter>> dead_letters(std::size_t) override {
+        return std::vector<tessera::events::DeadLetter>{};
+    }
     Result<std::uint64_t> dead_letter_count() override { return std::uint64_t{0}; }
     Result<void> replay(std::string_view) override { return tessera::Error(ErrorCode::not_found, "none"); }
     Result<std::size_t> replay_all() override { return std::size_t{0}; }
@@ -63,7 +66,8 @@ class AckFailingStore final : public tessera::store::Store {
 public:
     explicit AckFailingStore(tessera::store::Store& inner) : inner_(inner) {}
     Result<tessera::store::Document> get(std::string_view c, std::string_view id) override { return inner_.get(c, id); }
-    Result<std::vector<std::optional<tessera::store::Document>>> get_many(std::string_view c, std::span<const std::string> ids) override {
+    Result<std::vector<std::optional<tessera::store::Document>>> get_many(std::string_view c,
+                                                                          std::span<const std::string> ids) override {
         return inner_.get_many(c, ids);
     }
     Result<tessera::store::Page> scan(std::string_view c, std::string_view cursor, std::size_t limit) override {
