@@ -8,6 +8,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <fmt/format.h>
+
 namespace tessera::events {
 namespace {
 
@@ -82,14 +84,16 @@ Result<CloudEvent> CloudEvent::from_json(std::string_view text) {
     CloudEvent out;
     // CloudEvents §3.1: id, source, specversion and type are required; the rest is optional.
     auto string_attribute = [&](std::string_view name, std::string& into, bool required) -> std::optional<Error> {
+        // fmt, not "'" + std::string(name): GCC 12 -O3 sees a false -Wrestrict in the latter.
+        const std::string pointer = fmt::format("/{}", name);
         const auto* member = object.if_contains(boost::json::string_view(name.data(), name.size()));
         if (member == nullptr || member->is_null()) {
-            if (required) return bad_event("'" + std::string(name) + "' is required", "/" + std::string(name));
+            if (required) return bad_event(fmt::format("'{}' is required", name), pointer);
             return std::nullopt;
         }
-        if (!member->is_string()) return bad_event("'" + std::string(name) + "' must be a string", "/" + std::string(name));
+        if (!member->is_string()) return bad_event(fmt::format("'{}' must be a string", name), pointer);
         into = std::string(member->as_string());
-        if (required && into.empty()) return bad_event("'" + std::string(name) + "' must not be empty", "/" + std::string(name));
+        if (required && into.empty()) return bad_event(fmt::format("'{}' must not be empty", name), pointer);
         return std::nullopt;
     };
     std::string spec_version;

@@ -13,7 +13,12 @@ namespace tessera::events::internal {
 
 /// The delay before retry number `attempt` (1 = the first retry): `first`, doubling each time, at most
 /// `max`.
-std::chrono::milliseconds backoff(std::chrono::milliseconds first, std::chrono::milliseconds max, std::uint32_t attempt) noexcept;
+std::chrono::milliseconds backoff(std::chrono::milliseconds first,
+                                  std::chrono::milliseconds max,
+                                  std::uint32_t attempt) noexcept;
+
+/// `url` with its password (if any) replaced by "***", for errors and logs.
+std::string redact_url(std::string_view url);
 
 /// "<subscription>:<event id>": a dead letter's id.
 std::string dead_letter_id(std::string_view subscription, std::string_view event_id);

@@ -1,6 +1,7 @@
 #include <tessera/events/event_bus.hpp>
 
 #include "common/time_format.hpp"
+#include "events/common.hpp"
 #include "events/inproc/inproc_bus.hpp"
 #if TESSERA_WITH_AMQP
 #include "events/amqp/amqp_bus.hpp"
@@ -72,7 +73,9 @@ Subscription& Subscription::operator=(Subscription&& other) noexcept {
     return *this;
 }
 
-Subscription::~Subscription() { cancel(); }
+Subscription::~Subscription() {
+    cancel();
+}
 
 void Subscription::cancel() noexcept {
     if (!cancel_) return;
@@ -90,18 +93,21 @@ Subscription EventBus::make_subscription(std::string name, std::function<void()>
 
 Result<std::unique_ptr<EventBus>> EventBus::open(std::string_view url, const BusOptions& options) {
     if (url == "inproc" || url == "inproc:") return std::unique_ptr<EventBus>(std::make_unique<InprocBus>(options));
+    // Errors never repeat a password.
+    const std::string shown = internal::redact_url(url);
     if (url.starts_with("amqp://")) {
 #if TESSERA_WITH_AMQP
         return AmqpBus::open(url, options);
 #else
-        return Error(ErrorCode::unsupported, "this build has no RabbitMQ bus (TESSERA_WITH_AMQP=OFF)", {{"url", url}});
+        return Error(ErrorCode::unsupported, "this build has no RabbitMQ bus (TESSERA_WITH_AMQP=OFF)",
+                     {{"url", shown}});
 #endif
     }
     if (url.starts_with("amqps://")) {
-        return Error(ErrorCode::unsupported, "amqps:// (TLS) is not supported yet; use amqp://", {{"url", url}});
+        return Error(ErrorCode::unsupported, "amqps:// (TLS) is not supported yet; use amqp://", {{"url", shown}});
     }
-    return Error(ErrorCode::invalid, "bad bus URL '" + std::string(url) + "': expected inproc or amqp://user:pass@host:port/vhost",
-                 {{"url", url}});
+    return Error(ErrorCode::invalid, "bad bus URL '" + shown + "': expected inproc or amqp://user:pass@host:port/vhost",
+                 {{"url", shown}});
 }
 
 }  // namespace tessera::events

@@ -136,9 +136,13 @@ struct Relay::Impl {
 Relay::Relay(store::Store& store, EventBus& bus, RelayOptions options)
     : impl_(std::make_unique<Impl>(store, bus, options)) {}
 
-Relay::~Relay() { stop(); }
+Relay::~Relay() {
+    stop();
+}
 
-Result<std::size_t> Relay::run_once() { return impl_->run_once(); }
+Result<std::size_t> Relay::run_once() {
+    return impl_->run_once();
+}
 
 void Relay::start() {
     std::lock_guard lock(impl_->wake_mutex);

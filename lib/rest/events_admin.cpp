@@ -62,15 +62,19 @@ bool is_events_admin(std::span<const std::string> segments) noexcept {
 std::string events_admin_label(std::span<const std::string> segments) {
     if (segments.size() == 2) return "/api/_events";
     if (segments.size() == 3 && segments[2] == "deadletters") return "/api/_events/deadletters";
-    if (segments.size() == 4 && segments[2] == "deadletters" && segments[3] == "replay") return "/api/_events/deadletters/replay";
+    if (segments.size() == 4 && segments[2] == "deadletters" && segments[3] == "replay")
+        return "/api/_events/deadletters/replay";
     if (segments.size() == 5 && segments[2] == "deadletters" && segments[4] == "replay") {
         return "/api/_events/deadletters/{id}/replay";
     }
     return "unmatched";
 }
 
-Response events_admin(model::Engine& engine, const Request& request, std::span<const std::string> segments,
-                      std::string_view query, const std::function<Response(const Error&)>& failure) {
+Response events_admin(model::Engine& engine,
+                      const Request& request,
+                      std::span<const std::string> segments,
+                      std::string_view query,
+                      const std::function<Response(const Error&)>& failure) {
     const std::string label = events_admin_label(segments);
     const std::string& method = request.method;
     if (label == "/api/_events") {
@@ -86,7 +90,8 @@ Response events_admin(model::Engine& engine, const Request& request, std::span<c
                 const auto& v = param.value;
                 auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
                 if (ec != std::errc{} || end != v.data() + v.size() || limit == 0 || limit > kMaxLimit) {
-                    return failure(Error(ErrorCode::invalid, "limit must be an integer from 1 to " + std::to_string(kMaxLimit),
+                    return failure(Error(ErrorCode::invalid,
+                                         "limit must be an integer from 1 to " + std::to_string(kMaxLimit),
                                          {{"kind", "syntax"}, {"parameter", "limit"}}));
                 }
             }
@@ -130,25 +135,26 @@ std::string render_event_metrics(model::Engine& engine) {
     if (auto outbox = engine.store().outbox_stats()) {
         metric("tessera_events_outbox_pending", "gauge", "Outbox events not acknowledged yet.", outbox->pending);
         metric("tessera_events_relay_lag_seconds", "gauge",
-               "Age of the oldest unacknowledged outbox event (0 when the outbox is empty).", seconds_since(outbox->oldest));
+               "Age of the oldest unacknowledged outbox event (0 when the outbox is empty).",
+               seconds_since(outbox->oldest));
     }
     out += "# HELP tessera_events_relay_delay_seconds Time from commit to the bus's confirmation, per relayed event.\n";
     out += "# TYPE tessera_events_relay_delay_seconds histogram\n";
     for (std::size_t i = 0; i < events::DelayHistogram::kBounds.size(); ++i) {
-        out += fmt::format("tessera_events_relay_delay_seconds_bucket{{le=\"{}\"}} {}\n", events::DelayHistogram::kBounds[i],
-                           relay.delay.counts[i]);
+        out += fmt::format("tessera_events_relay_delay_seconds_bucket{{le=\"{}\"}} {}\n",
+                           events::DelayHistogram::kBounds[i], relay.delay.counts[i]);
     }
     out += fmt::format("tessera_events_relay_delay_seconds_bucket{{le=\"+Inf\"}} {}\n", relay.delay.count);
     out += fmt::format("tessera_events_relay_delay_seconds_sum {}\n", relay.delay.sum);
     out += fmt::format("tessera_events_relay_delay_seconds_count {}\n", relay.delay.count);
     if (auto count = engine.bus().dead_letter_count()) {
-        metric("tessera_events_dead_letters", "gauge", "Dead letters waiting for a replay (GET /api/_events/deadletters).",
-               *count);
+        metric("tessera_events_dead_letters", "gauge",
+               "Dead letters waiting for a replay (GET /api/_events/deadletters).", *count);
     }
-    metric("tessera_events_delivered_total", "counter", "Deliveries to this process's subscriptions whose handler returned.",
-           bus.delivered);
-    metric("tessera_events_retried_total", "counter", "Failed deliveries to this process's subscriptions that were retried.",
-           bus.retried);
+    metric("tessera_events_delivered_total", "counter",
+           "Deliveries to this process's subscriptions whose handler returned.", bus.delivered);
+    metric("tessera_events_retried_total", "counter",
+           "Failed deliveries to this process's subscriptions that were retried.", bus.retried);
     metric("tessera_events_dead_lettered_total", "counter",
            "Deliveries to this process's subscriptions parked as dead letters.", bus.dead_lettered);
     metric("tessera_events_bus_connected", "gauge", "1 if the bus's publishing connection is up (inproc: always 1).",

@@ -25,8 +25,11 @@ std::string events_admin_label(std::span<const std::string> segments);
 
 /// Answers an event admin request. `segments` is the decoded path, `query` the raw query string;
 /// `failure` turns an Error into the problem response (so it is logged and counted like any other).
-Response events_admin(model::Engine& engine, const Request& request, std::span<const std::string> segments,
-                      std::string_view query, const std::function<Response(const Error&)>& failure);
+Response events_admin(model::Engine& engine,
+                      const Request& request,
+                      std::span<const std::string> segments,
+                      std::string_view query,
+                      const std::function<Response(const Error&)>& failure);
 
 /// The event metrics in Prometheus text (format 0.0.4): relayed events, relay failures, outbox
 /// pending and lag, the commit → confirm delay histogram, dead letters, deliveries of this process's

@@ -99,8 +99,8 @@ void order(BusBackend& backend) {
     for (const auto& delivery : recorder.deliveries()) {
         if (!seen.insert(delivery.event.id).second) continue;  // a redelivery: order is about first deliveries
         auto& previous = last[delivery.event.subject];
-        CHECK_MESSAGE(delivery.event.version > previous, delivery.event.subject << " v" << delivery.event.version
-                                                                                 << " after v" << previous);
+        CHECK_MESSAGE(delivery.event.version > previous,
+                      delivery.event.subject << " v" << delivery.event.version << " after v" << previous);
         previous = delivery.event.version;
     }
     CHECK(seen.size() == all.size());
@@ -114,7 +114,8 @@ void dead_letter(BusBackend& backend) {
     auto options = failing_fast(backend, "dead", 3);
     auto subscription = bus->subscribe("#", recorder.handler(), options).value();
     std::vector<CloudEvent> batch;
-    for (std::uint64_t v = 1; v <= 9; ++v) batch.push_back(make_test_event("notes", "good" + std::to_string(v), "created", v, 1));
+    for (std::uint64_t v = 1; v <= 9; ++v)
+        batch.push_back(make_test_event("notes", "good" + std::to_string(v), "created", v, 1));
     batch.insert(batch.begin() + 4, poison);
     REQUIRE(bus->publish(batch));
 
@@ -284,8 +285,11 @@ std::vector<Delivery> Recorder::of(const std::string& event_id) const {
     return out;
 }
 
-events::CloudEvent make_test_event(const std::string& collection, const std::string& document, const std::string& action,
-                                   std::uint64_t version, std::uint64_t n) {
+events::CloudEvent make_test_event(const std::string& collection,
+                                   const std::string& document,
+                                   const std::string& action,
+                                   std::uint64_t version,
+                                   std::uint64_t n) {
     store::Event record;
     record.id = std::to_string(version) + "-" + std::to_string(n);
     record.collection = collection;
@@ -298,13 +302,27 @@ events::CloudEvent make_test_event(const std::string& collection, const std::str
 }
 
 void run_bus_contract(BusBackend& backend) {
-    SUBCASE("routing: each subscription gets what its pattern matches") { routing(backend); }
-    SUBCASE("delivery: the CloudEvent arrives intact, attempt 1") { intact(backend); }
-    SUBCASE("order: one document's events arrive in publish order") { order(backend); }
-    SUBCASE("failure: retried, then dead-lettered, while the others flow") { dead_letter(backend); }
-    SUBCASE("cancel: a cancelled subscription's handler gets nothing more") { cancel(backend); }
-    SUBCASE("failure: a handler throwing a non-std::exception is a failure too") { odd_exceptions(backend); }
-    SUBCASE("arguments: bad subscriptions are invalid; unknown dead letters are not_found") { arguments(backend); }
+    SUBCASE("routing: each subscription gets what its pattern matches") {
+        routing(backend);
+    }
+    SUBCASE("delivery: the CloudEvent arrives intact, attempt 1") {
+        intact(backend);
+    }
+    SUBCASE("order: one document's events arrive in publish order") {
+        order(backend);
+    }
+    SUBCASE("failure: retried, then dead-lettered, while the others flow") {
+        dead_letter(backend);
+    }
+    SUBCASE("cancel: a cancelled subscription's handler gets nothing more") {
+        cancel(backend);
+    }
+    SUBCASE("failure: a handler throwing a non-std::exception is a failure too") {
+        odd_exceptions(backend);
+    }
+    SUBCASE("arguments: bad subscriptions are invalid; unknown dead letters are not_found") {
+        arguments(backend);
+    }
 }
 
 }  // namespace tessera::test

@@ -37,8 +37,11 @@ void run_bus_contract(BusBackend& backend);
 
 /// A CloudEvent for tests: collection/document/action with a version; time on a millisecond (what the
 /// wire keeps).
-events::CloudEvent make_test_event(const std::string& collection, const std::string& document, const std::string& action,
-                                   std::uint64_t version, std::uint64_t n = 0);
+events::CloudEvent make_test_event(const std::string& collection,
+                                   const std::string& document,
+                                   const std::string& action,
+                                   std::uint64_t version,
+                                   std::uint64_t n = 0);
 
 /// Records deliveries to a handler and lets a test wait for them. Thread-safe. Must outlive the
 /// subscriptions using its handler (declare it first).

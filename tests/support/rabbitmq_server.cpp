@@ -56,9 +56,10 @@ bool speaks_amqp(std::uint16_t port) {
 
 RabbitMqServer::RabbitMqServer() {
     if (access(kScript, X_OK) != 0) {
-        throw std::runtime_error(std::string(kScript) +
-                                 " is missing: the RabbitMQ tests run against a real broker and are never skipped. Install "
-                                 "it (Debian: apt-get install rabbitmq-server; `cmake/quickstart.sh test` does).");
+        throw std::runtime_error(
+            std::string(kScript) +
+            " is missing: the RabbitMQ tests run against a real broker and are never skipped. Install "
+            "it (Debian: apt-get install rabbitmq-server; `cmake/quickstart.sh test` does).");
     }
     script_ = kScript;
     node_ = "tessera-test-" + std::to_string(getpid()) + "-" + std::to_string(node_counter++) + "@localhost";
@@ -73,22 +74,28 @@ RabbitMqServer::RabbitMqServer() {
     throw std::runtime_error("rabbitmq-server did not start; its log ends with:\n" + log_tail());
 }
 
-RabbitMqServer::~RabbitMqServer() { stop(); }
+RabbitMqServer::~RabbitMqServer() {
+    stop();
+}
 
-std::string RabbitMqServer::url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(port_) + "/%2F"; }
+std::string RabbitMqServer::url() const {
+    return "amqp://guest:guest@127.0.0.1:" + std::to_string(port_) + "/%2F";
+}
 
 void RabbitMqServer::prepare_directory() {
     const auto& dir = dir_.path();
     std::filesystem::create_directories(dir / "mnesia");
     std::filesystem::create_directories(dir / "log");
     std::ofstream(dir / "enabled_plugins") << "[].\n";  // no management plugin: nothing else listens
-    std::ofstream(dir / "rabbitmq-env.conf") << "";      // not /etc/rabbitmq's
+    std::ofstream(dir / "rabbitmq-env.conf") << "";     // not /etc/rabbitmq's
     std::ofstream(dir / "rabbitmq.conf") << "log.console = false\nlog.file.level = info\n";
     if (geteuid() != 0) return;
     const passwd* user = getpwnam("rabbitmq");
-    if (user == nullptr) throw std::runtime_error("running as root, but there is no 'rabbitmq' user to run the broker as");
+    if (user == nullptr)
+        throw std::runtime_error("running as root, but there is no 'rabbitmq' user to run the broker as");
     // The node runs as `rabbitmq`: it must own its directories, and reach them through ours.
-    for (auto parent = dir.parent_path(); !parent.empty() && parent != parent.root_path(); parent = parent.parent_path()) {
+    for (auto parent = dir.parent_path(); !parent.empty() && parent != parent.root_path();
+         parent = parent.parent_path()) {
         const auto perms = std::filesystem::status(parent).permissions();
         if ((perms & std::filesystem::perms::others_exec) == std::filesystem::perms::none) {
             throw std::runtime_error("the rabbitmq user cannot reach " + dir.string() + " (" + parent.string() +
@@ -185,8 +192,8 @@ void RabbitMqServer::start() {
         if (spawn_and_wait(kStartTimeout)) return;
         std::this_thread::sleep_for(500ms);
     }
-    throw std::runtime_error("rabbitmq-server did not restart on port " + std::to_string(port_) + "; its log ends with:\n" +
-                             log_tail());
+    throw std::runtime_error("rabbitmq-server did not restart on port " + std::to_string(port_) +
+                             "; its log ends with:\n" + log_tail());
 }
 
 void RabbitMqServer::pause() noexcept {
@@ -240,7 +247,7 @@ std::string RabbitMqServer::log_tail() const {
         std::vector<std::string> lines;
         for (std::string line; std::getline(in, line);) lines.push_back(line);
         tail += "== " + entry.path().filename().string() + "\n";
-        for (std::size_t i = lines.size() > 15 ? lines.size() - 15 : 0; i < lines.size(); ++i) tail += lines[i] + "\n";
+        for (std::size_t i = lines.size() > 40 ? lines.size() - 40 : 0; i < lines.size(); ++i) tail += lines[i] + "\n";
     }
     return tail;
 }

@@ -28,13 +28,13 @@ using TimePoint = std::chrono::system_clock::time_point;
 /// a JSON integer; consumers apply an event only if it is newer than what they hold), `rootid` and
 /// `parentid` ("collection/id" of the graph's root and of the parent object; omitted when empty).
 struct CloudEvent {
-    std::string id;                                       ///< Unique per event: the outbox id "<version>-<n>".
-    std::string source;                                   ///< "/tessera/<collection>".
-    std::string type;                                     ///< "tessera.<collection>.<action>".
-    std::string subject;                                  ///< The document id.
-    TimePoint time{};                                     ///< When the commit was applied (millisecond precision on the wire).
+    std::string id;       ///< Unique per event: the outbox id "<version>-<n>".
+    std::string source;   ///< "/tessera/<collection>".
+    std::string type;     ///< "tessera.<collection>.<action>".
+    std::string subject;  ///< The document id.
+    TimePoint time{};     ///< When the commit was applied (millisecond precision on the wire).
     std::string data_content_type = "application/json";  ///< `datacontenttype`.
-    std::string data;          ///< JSON text: the stored object, or `{"id": subject}` for a delete.
+    std::string data;           ///< JSON text: the stored object, or `{"id": subject}` for a delete.
     std::uint64_t version = 0;  ///< Extension `version`.
     std::string root_id;        ///< Extension `rootid` ("" when absent).
     std::string parent_id;      ///< Extension `parentid` ("" when absent).

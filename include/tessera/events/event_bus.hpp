@@ -30,11 +30,11 @@
 ///   in the store (`BusOptions::dead_letter_store`, collection `_deadletters`) so they survive a
 ///   restart.
 /// - `amqp://user:pass@host:port/vhost` (RabbitMQ, AMQP 0-9-1): a durable topic exchange
-///   (`tessera.events`), routing key "<collection>.<action>", one queue per subscription (durable
-///   when named), a delay queue per subscription for retries (`tessera.retry.<queue>`), and one
-///   durable dead-letter queue (`tessera.deadletter`). Connections are re-established with backoff
-///   when the broker goes away; failures are logged (component "events.amqp") and returned as
-///   `unavailable`, never thrown.
+///   (`tessera.events`), routing key "<collection>.<action>", one queue per subscription (a durable
+///   quorum queue when named), a delay queue per subscription for retries
+///   (`tessera.retry.<queue>`), and one quorum dead-letter queue (`tessera.deadletter`).
+///   Connections are re-established with backoff when the broker goes away; failures are logged
+///   (component "events.amqp") and returned as `unavailable`, never thrown.
 
 #include <tessera/events/cloud_event.hpp>
 #include <tessera/result.hpp>
@@ -73,10 +73,11 @@ struct SubscribeOptions {
     /// subscriber is away wait for it. Default "" (amqp: a server-named queue that lives as long as
     /// the subscription's connection — events published while it is disconnected are not kept).
     std::string name;
-    std::uint32_t max_attempts = 5;                    ///< Handler attempts before dead-lettering. Default 5.
-    std::chrono::milliseconds retry_delay{200};        ///< Delay before the first retry; doubles each time. Default 200 ms.
+    std::uint32_t max_attempts = 5;              ///< Handler attempts before dead-lettering. Default 5.
+    std::chrono::milliseconds retry_delay{200};  ///< Delay before the first retry; doubles each time. Default 200 ms.
     std::chrono::milliseconds max_retry_delay{10000};  ///< Cap on the retry delay. Default 10 s.
-    std::uint16_t prefetch = 64;  ///< amqp: deliveries the broker may send ahead of acknowledgements (basic.qos). Default 64.
+    /// amqp: deliveries the broker may send ahead of acknowledgements (basic.qos). Default 64.
+    std::uint16_t prefetch = 64;
 };
 
 /// An event a subscription's handler kept failing, parked until someone replays it.
@@ -84,7 +85,7 @@ struct DeadLetter {
     std::string id;            ///< "<subscription>:<event id>"; unique in the list.
     std::string subscription;  ///< Where `replay` sends it back.
     CloudEvent event;
-    std::string error;         ///< What the last attempt threw (`what()`), or why the message was unusable.
+    std::string error;           ///< What the last attempt threw (`what()`), or why the message was unusable.
     std::uint32_t attempts = 0;  ///< Attempts made before it was parked.
     TimePoint time{};            ///< When it was parked.
 
@@ -112,17 +113,20 @@ struct BusOptions {
     /// inproc: where dead letters are kept (collection `_deadletters`), so they survive a restart.
     /// Not owned; must outlive the bus. nullptr keeps them in memory. Default nullptr.
     store::Store* dead_letter_store = nullptr;
-    std::size_t workers = 4;            ///< inproc: worker threads (started on the first subscribe). Default 4.
-    std::size_t queue_capacity = 1024;  ///< inproc: deliveries a worker queue holds before `publish` waits. Default 1024.
+    std::size_t workers = 4;  ///< inproc: worker threads (started on the first subscribe). Default 4.
+    /// inproc: deliveries a worker queue holds before `publish` waits for room. Default 1024.
+    std::size_t queue_capacity = 1024;
     /// Longest `publish` waits for its confirmations (handlers or broker) before `timeout`. Default 30 s.
     std::chrono::milliseconds confirm_timeout{30000};
     std::chrono::milliseconds connect_timeout{2000};  ///< amqp: TCP connect + AMQP handshake. Default 2 s.
-    std::chrono::milliseconds reconnect_delay{100};   ///< amqp: first delay before reconnecting; doubles. Default 100 ms.
+    /// amqp: first delay before reconnecting; doubles each time. Default 100 ms.
+    std::chrono::milliseconds reconnect_delay{100};
     std::chrono::milliseconds max_reconnect_delay{5000};  ///< amqp: cap on the reconnect delay. Default 5 s.
     /// amqp: heartbeat of consumer connections, so a vanished broker is noticed; 0 disables. Default 30 s.
     std::chrono::seconds heartbeat{30};
     std::string exchange = "tessera.events";  ///< amqp: the durable topic exchange. Default "tessera.events".
-    std::string dead_letter_queue = "tessera.deadletter";  ///< amqp: the durable dead-letter queue. Default "tessera.deadletter".
+    /// amqp: the durable (quorum) dead-letter queue. Default "tessera.deadletter".
+    std::string dead_letter_queue = "tessera.deadletter";
 };
 
 /// A live subscription; cancelling it (or destroying it) stops its deliveries. Move-only. It may
@@ -181,14 +185,16 @@ public:
     /// published after that reaches it. Errors: `invalid` (empty pattern, or `max_attempts` 0),
     /// `conflict` (inproc: a live subscription has that name), `unavailable` (amqp: the broker cannot
     /// be reached within `connect_timeout`, or refuses the queue).
-    virtual Result<Subscription> subscribe(std::string_view pattern, Handler handler,
+    virtual Result<Subscription> subscribe(std::string_view pattern,
+                                           Handler handler,
                                            const SubscribeOptions& options = {}) = 0;
 
     /// Up to `limit` dead letters (inproc: in id order; amqp: in queue order, oldest first). Reading
     /// them does not remove them. Errors: `unavailable`; those of the dead-letter store.
     virtual Result<std::vector<DeadLetter>> dead_letters(std::size_t limit) = 0;
 
-    /// How many dead letters wait. Errors: as `dead_letters`.
+    /// How many dead letters wait (amqp: the broker's count of ready messages, which a listing or a
+    /// replay in progress lowers for a moment). Errors: as `dead_letters`.
     virtual Result<std::uint64_t> dead_letter_count() = 0;
 
     /// Hands the dead letter `id` back to its subscription as a first attempt. inproc: the

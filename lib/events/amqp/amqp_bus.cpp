@@ -31,19 +31,26 @@ constexpr std::string_view kFailedAtHeader = "x-tessera-failed-at";
 constexpr std::string_view kRoutingKeyHeader = "x-tessera-routing-key";
 constexpr std::string_view kReplayedHeader = "x-tessera-replayed";
 
-std::string retry_queue_name(std::string_view queue) { return "tessera.retry." + std::string(queue); }
+std::string retry_queue_name(std::string_view queue) {
+    return "tessera.retry." + std::string(queue);
+}
+
+// Durable queues are quorum queues. A classic queue caught restarting by a publish (just after the
+// broker came back) is skipped and the publish still confirmed — the message is lost (RabbitMQ
+// documents this for "crashed" classic queues). A quorum queue confirms only what it committed.
+const std::pair<std::string, std::string> kQuorum{"x-queue-type", "quorum"};
 
 struct Consumer {
     std::string pattern;
     Handler handler;
     SubscribeOptions options;
-    std::string queue;                // as declared (a server-named queue gets a new name per connection)
-    amqp::Connection connection;      // consumes
-    amqp::Connection republisher;     // retry and dead-letter copies, with confirms; opened on first need
+    std::string queue;             // as declared (a server-named queue gets a new name per connection)
+    amqp::Connection connection;   // consumes
+    amqp::Connection republisher;  // retry and dead-letter copies, with confirms; opened on first need
     std::atomic<bool> stopping{false};
-    std::mutex mutex;                 // for `wake`: the reconnect delay, cut short by cancel()
+    std::mutex mutex;  // for `wake`: the reconnect delay, cut short by cancel()
     std::condition_variable wake;
-    std::mutex join_mutex;            // `thread` is joined once, whoever cancels
+    std::mutex join_mutex;  // `thread` is joined once, whoever cancels
     std::thread thread;
 };
 
@@ -84,7 +91,8 @@ struct AmqpBus::Impl {
     // Publishes `messages` on `connection` (channel 1 in confirm mode; `open` opens it when closed) and
     // waits for every confirm. A connection that fails on first use after sitting idle (the broker
     // restarted meanwhile) is reopened once at once. Returns how many came back unroutable.
-    Result<std::size_t> publish_confirmed(amqp::Connection& connection, const std::function<Result<void>()>& open,
+    Result<std::size_t> publish_confirmed(amqp::Connection& connection,
+                                          const std::function<Result<void>()>& open,
                                           std::span<const amqp::Message> messages) {
         for (int attempt = 0;; ++attempt) {
             const bool fresh = !connection.is_open();
@@ -118,6 +126,11 @@ struct AmqpBus::Impl {
         return opened;
     }
 
+    // The durable dead-letter queue (idempotent; the broker answers with its message count).
+    Result<amqp::Connection::Queue> declare_dead_letter_queue(amqp::Connection& connection) const {
+        return connection.declare_queue(kChannel, options.dead_letter_queue, true, {kQuorum});
+    }
+
     // Connects `c` and puts its queues in place: exchange, dead-letter queue, its queue, its delay
     // queue, the binding, the prefetch, the consumer.
     Result<void> set_up(Consumer& c) {
@@ -127,11 +140,12 @@ struct AmqpBus::Impl {
         if (done) done = conn.open_channel(kChannel);
         if (done) done = conn.declare_exchange(kChannel, options.exchange);
         if (done) {
-            auto dlq = conn.declare_queue(kChannel, options.dead_letter_queue, true);
+            auto dlq = declare_dead_letter_queue(conn);
             if (!dlq) done = std::move(dlq).error();
         }
         if (done) {
-            auto queue = conn.declare_queue(kChannel, c.options.name, named);
+            auto queue = named ? conn.declare_queue(kChannel, c.options.name, true, {kQuorum})
+                               : conn.declare_queue(kChannel, "", false);
             if (queue) {
                 c.queue = queue->name;
             } else {
@@ -139,12 +153,20 @@ struct AmqpBus::Impl {
             }
         }
         if (done) {
-            // Expired retries go back to the subscription's queue through the default exchange. A
-            // server-named queue's delay queue outlives it by an hour at most (x-expires).
+            // Expired retries go back to the subscription's queue through the default exchange; a
+            // quorum queue does that at least once when told so (which needs reject-publish). A
+            // server-named queue's delay queue is a classic one that outlives it by an hour at most.
+            std::vector<std::pair<std::string, std::string>> strings{{"x-dead-letter-exchange", ""},
+                                                                     {"x-dead-letter-routing-key", c.queue}};
             std::vector<std::pair<std::string, std::int64_t>> ints;
-            if (!named) ints.emplace_back("x-expires", 3'600'000);
-            auto retry = conn.declare_queue(kChannel, retry_queue_name(c.queue), named,
-                                            {{"x-dead-letter-exchange", ""}, {"x-dead-letter-routing-key", c.queue}}, ints);
+            if (named) {
+                strings.push_back(kQuorum);
+                strings.emplace_back("x-dead-letter-strategy", "at-least-once");
+                strings.emplace_back("x-overflow", "reject-publish");
+            } else {
+                ints.emplace_back("x-expires", 3'600'000);
+            }
+            auto retry = conn.declare_queue(kChannel, retry_queue_name(c.queue), named, strings, ints);
             if (!retry) done = std::move(retry).error();
         }
         if (done) done = conn.bind_queue(kChannel, c.queue, options.exchange, c.pattern);
@@ -163,7 +185,9 @@ struct AmqpBus::Impl {
                     auto set_up_again = set_up(c);
                     if (!set_up_again) {
                         log::warn(kComponent, "cannot subscribe; retrying",
-                                  {{"queue", c.options.name}, {"retry_ms", delay.count()}, {"error", set_up_again.error().to_json()}});
+                                  {{"queue", c.options.name},
+                                   {"retry_ms", delay.count()},
+                                   {"error", set_up_again.error().to_json()}});
                         std::unique_lock lock(c.mutex);
                         c.wake.wait_for(lock, delay, [&] { return c.stopping.load(); });
                         delay = std::min(delay * 2, options.max_reconnect_delay);
@@ -205,7 +229,8 @@ struct AmqpBus::Impl {
             attempt = std::max(attempt, c.options.max_attempts);  // retrying cannot make it readable
         } else {
             try {
-                const bool redelivered = message.redelivered || attempt > 1 || message.int_header(kReplayedHeader, 0) > 0;
+                const bool redelivered =
+                    message.redelivered || attempt > 1 || message.int_header(kReplayedHeader, 0) > 0;
                 c.handler(Delivery{*event, c.queue, attempt, redelivered});
                 ++counters.delivered;
                 return c.connection.ack(kChannel, message.delivery_tag);
@@ -235,7 +260,8 @@ struct AmqpBus::Impl {
             copy.string_headers.emplace_back(kFailedAtHeader, common::format_rfc3339(std::chrono::system_clock::now()));
         } else {
             copy.routing_key = retry_queue;
-            copy.expiration = std::to_string(internal::backoff(c.options.retry_delay, c.options.max_retry_delay, attempt).count());
+            copy.expiration =
+                std::to_string(internal::backoff(c.options.retry_delay, c.options.max_retry_delay, attempt).count());
         }
         auto open = [&]() -> Result<void> {
             auto opened = connect(c.republisher, false, "tessera republisher " + c.queue);
@@ -283,7 +309,7 @@ struct AmqpBus::Impl {
         if (opened) opened = admin.confirm_select(kChannel);
         if (opened) {
             // Before any subscriber declared it, the dead-letter queue is simply empty.
-            auto dlq = admin.declare_queue(kChannel, options.dead_letter_queue, true);
+            auto dlq = declare_dead_letter_queue(admin);
             if (!dlq) opened = std::move(dlq).error();
         }
         if (!opened) {
@@ -313,7 +339,8 @@ struct AmqpBus::Impl {
         auto returned = admin.wait_confirms(kChannel, tag, tag, deadline);
         if (!returned) return std::move(returned).error();
         if (*returned > 0) {
-            return Error(ErrorCode::not_found, "queue '" + letter.subscription + "' does not exist (any more); the dead letter stays",
+            return Error(ErrorCode::not_found,
+                         "queue '" + letter.subscription + "' does not exist (any more); the dead letter stays",
                          {{"id", letter.id}, {"subscription", letter.subscription}});
         }
         return admin.ack(kChannel, message.delivery_tag);
@@ -327,8 +354,8 @@ struct AmqpBus::Impl {
 
     // Reads the dead-letter queue (at most `limit` messages) calling `visit` on each, then puts back
     // what was not removed, in place. Requires: admin_mutex is held.
-    Result<void> scan_dead_letters(std::size_t limit,
-                                   const std::function<Result<Visit>(const amqp::Received&, const DeadLetter&)>& visit) {
+    Result<void> scan_dead_letters(
+        std::size_t limit, const std::function<Result<Visit>(const amqp::Received&, const DeadLetter&)>& visit) {
         if (auto opened = open_admin(); !opened) return opened;
         // basic.nack "multiple" needs an outstanding tag: the last one we hold, not one we acked.
         std::uint64_t last_held = 0;
@@ -392,7 +419,9 @@ Result<std::unique_ptr<EventBus>> AmqpBus::open(std::string_view url, const BusO
 
 AmqpBus::AmqpBus(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-AmqpBus::~AmqpBus() { impl_->stop_all(); }
+AmqpBus::~AmqpBus() {
+    impl_->stop_all();
+}
 
 Result<void> AmqpBus::publish(std::span<const CloudEvent> batch) {
     if (batch.empty()) return {};
@@ -416,7 +445,8 @@ Result<void> AmqpBus::publish(std::span<const CloudEvent> batch) {
         messages.push_back(std::move(message));
     }
     std::lock_guard lock(impl.publish_mutex);
-    auto sent = impl.publish_confirmed(impl.publisher, [&] { return impl.open_publisher(); }, messages);
+    auto sent = impl.publish_confirmed(
+        impl.publisher, [&] { return impl.open_publisher(); }, messages);
     impl.connected = impl.publisher.is_open();
     if (!sent) {
         impl.publisher_failed = true;
@@ -457,10 +487,11 @@ Result<Subscription> AmqpBus::subscribe(std::string_view pattern, Handler handle
 Result<std::vector<DeadLetter>> AmqpBus::dead_letters(std::size_t limit) {
     std::vector<DeadLetter> out;
     std::lock_guard lock(impl_->admin_mutex);
-    auto scanned = impl_->scan_dead_letters(limit, [&](const amqp::Received&, const DeadLetter& letter) -> Result<Impl::Visit> {
-        out.push_back(letter);
-        return Impl::Visit{};
-    });
+    auto scanned =
+        impl_->scan_dead_letters(limit, [&](const amqp::Received&, const DeadLetter& letter) -> Result<Impl::Visit> {
+            out.push_back(letter);
+            return Impl::Visit{};
+        });
     if (!scanned) return std::move(scanned).error();
     return out;
 }
@@ -468,7 +499,7 @@ Result<std::vector<DeadLetter>> AmqpBus::dead_letters(std::size_t limit) {
 Result<std::uint64_t> AmqpBus::dead_letter_count() {
     std::lock_guard lock(impl_->admin_mutex);
     if (auto opened = impl_->open_admin(); !opened) return std::move(opened).error();
-    auto queue = impl_->admin.declare_queue(kChannel, impl_->options.dead_letter_queue, true);
+    auto queue = impl_->declare_dead_letter_queue(impl_->admin);
     if (!queue) return std::move(queue).error();
     return static_cast<std::uint64_t>(queue->messages);
 }
@@ -476,12 +507,13 @@ Result<std::uint64_t> AmqpBus::dead_letter_count() {
 Result<void> AmqpBus::replay(std::string_view id) {
     std::lock_guard lock(impl_->admin_mutex);
     bool found = false;
-    auto scanned = impl_->scan_dead_letters(kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
-        if (letter.id != id) return Impl::Visit{};
-        found = true;
-        if (auto sent = impl_->send_back(message, letter); !sent) return std::move(sent).error();
-        return Impl::Visit{true, true};
-    });
+    auto scanned = impl_->scan_dead_letters(
+        kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
+            if (letter.id != id) return Impl::Visit{};
+            found = true;
+            if (auto sent = impl_->send_back(message, letter); !sent) return std::move(sent).error();
+            return Impl::Visit{true, true};
+        });
     if (!scanned) return scanned;
     if (!found) return Error(ErrorCode::not_found, "no dead letter '" + std::string(id) + "'", {{"id", id}});
     log::info(kComponent, "dead letter replayed", {{"id", id}});
@@ -491,20 +523,23 @@ Result<void> AmqpBus::replay(std::string_view id) {
 Result<std::size_t> AmqpBus::replay_all() {
     std::lock_guard lock(impl_->admin_mutex);
     std::size_t replayed = 0;
-    auto scanned = impl_->scan_dead_letters(kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
-        auto sent = impl_->send_back(message, letter);
-        if (sent) {
-            ++replayed;
-            return Impl::Visit{true, false};
-        }
-        if (sent.error().code() != ErrorCode::not_found) return std::move(sent).error();
-        return Impl::Visit{};  // its queue is gone: it stays
-    });
+    auto scanned = impl_->scan_dead_letters(
+        kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
+            auto sent = impl_->send_back(message, letter);
+            if (sent) {
+                ++replayed;
+                return Impl::Visit{true, false};
+            }
+            if (sent.error().code() != ErrorCode::not_found) return std::move(sent).error();
+            return Impl::Visit{};  // its queue is gone: it stays
+        });
     if (!scanned) return std::move(scanned).error();
     if (replayed > 0) log::info(kComponent, "dead letters replayed", {{"count", replayed}});
     return replayed;
 }
 
-BusStats AmqpBus::stats() const { return impl_->counters.snapshot(impl_->connected); }
+BusStats AmqpBus::stats() const {
+    return impl_->counters.snapshot(impl_->connected);
+}
 
 }  // namespace tessera::events

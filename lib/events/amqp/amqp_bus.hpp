@@ -4,13 +4,15 @@
 //
 // Topology (declared by whoever needs it, idempotently):
 //   exchange  tessera.events           durable topic; the relay publishes "<collection>.<action>"
-//   queue     <subscription name>      durable (or server-named, exclusive, auto-delete), bound with
-//                                      the subscription's pattern
-//   queue     tessera.retry.<queue>    durable delay queue, no consumer: a failed delivery is
-//                                      published here with a per-message TTL (the retry delay); when
-//                                      it expires the broker dead-letters it back to <queue>
-//   queue     tessera.deadletter       durable; deliveries that failed max_attempts times, with
-//                                      headers x-tessera-subscription, -error, -attempts, -failed-at
+//   queue     <subscription name>      quorum (or server-named: classic, exclusive, auto-delete),
+//                                      bound with the subscription's pattern
+//   queue     tessera.retry.<queue>    quorum delay queue, no consumer: a failed delivery is published
+//                                      here with a per-message TTL (the retry delay); when it expires
+//                                      the broker dead-letters it (at least once) back to <queue>
+//   queue     tessera.deadletter       quorum; deliveries that failed max_attempts times, with headers
+//                                      x-tessera-subscription, -error, -attempts, -failed-at
+// Quorum, not classic: a classic queue still restarting after a broker crash lets a publish through
+// confirmed but dropped; a quorum queue confirms only what it committed.
 // Connections: one for publishing (channel 1, publisher confirms, heartbeat off: it may sit idle
 // between batches), one per subscription for consuming (channel 1, manual acks, basic.qos prefetch,
 // heartbeat on) plus one it opens on first need to republish failed deliveries with confirms, and one

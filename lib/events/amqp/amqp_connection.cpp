@@ -1,13 +1,13 @@
 #include "events/amqp/amqp_connection.hpp"
 
+#include "events/common.hpp"
+
 #include <amqp_tcp_socket.h>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 
 namespace tessera::events::amqp {
 namespace {
@@ -18,7 +18,8 @@ timeval to_timeval(std::chrono::milliseconds ms) noexcept {
 }
 
 Error bad_url(std::string_view url, std::string why) {
-    return Error(ErrorCode::invalid, "bad bus URL '" + std::string(url) + "': " + why, {{"url", url}});
+    const std::string shown = internal::redact_url(url);  // errors end up in logs: no password there
+    return Error(ErrorCode::invalid, "bad bus URL '" + shown + "': " + why, {{"url", shown}});
 }
 
 // Builds an amqp_table_t over `entries`, which must outlive its use.
@@ -55,16 +56,35 @@ void copy_properties(const amqp_basic_properties_t& p, Received& out) {
         // The broker may re-encode integers with another width than we sent: accept them all.
         switch (entry.value.kind) {
             case AMQP_FIELD_KIND_UTF8:
-            case AMQP_FIELD_KIND_BYTES: out.string_headers.emplace_back(std::move(key), to_string(v.bytes)); break;
-            case AMQP_FIELD_KIND_I8: out.int_headers.emplace_back(std::move(key), v.i8); break;
-            case AMQP_FIELD_KIND_U8: out.int_headers.emplace_back(std::move(key), v.u8); break;
-            case AMQP_FIELD_KIND_I16: out.int_headers.emplace_back(std::move(key), v.i16); break;
-            case AMQP_FIELD_KIND_U16: out.int_headers.emplace_back(std::move(key), v.u16); break;
-            case AMQP_FIELD_KIND_I32: out.int_headers.emplace_back(std::move(key), v.i32); break;
-            case AMQP_FIELD_KIND_U32: out.int_headers.emplace_back(std::move(key), v.u32); break;
-            case AMQP_FIELD_KIND_I64: out.int_headers.emplace_back(std::move(key), v.i64); break;
-            case AMQP_FIELD_KIND_U64: out.int_headers.emplace_back(std::move(key), static_cast<std::int64_t>(v.u64)); break;
-            default: break;  // x-death and friends: tables and arrays we do not need
+            case AMQP_FIELD_KIND_BYTES:
+                out.string_headers.emplace_back(std::move(key), to_string(v.bytes));
+                break;
+            case AMQP_FIELD_KIND_I8:
+                out.int_headers.emplace_back(std::move(key), v.i8);
+                break;
+            case AMQP_FIELD_KIND_U8:
+                out.int_headers.emplace_back(std::move(key), v.u8);
+                break;
+            case AMQP_FIELD_KIND_I16:
+                out.int_headers.emplace_back(std::move(key), v.i16);
+                break;
+            case AMQP_FIELD_KIND_U16:
+                out.int_headers.emplace_back(std::move(key), v.u16);
+                break;
+            case AMQP_FIELD_KIND_I32:
+                out.int_headers.emplace_back(std::move(key), v.i32);
+                break;
+            case AMQP_FIELD_KIND_U32:
+                out.int_headers.emplace_back(std::move(key), v.u32);
+                break;
+            case AMQP_FIELD_KIND_I64:
+                out.int_headers.emplace_back(std::move(key), v.i64);
+                break;
+            case AMQP_FIELD_KIND_U64:
+                out.int_headers.emplace_back(std::move(key), static_cast<std::int64_t>(v.u64));
+                break;
+            default:
+                break;  // x-death and friends: tables and arrays we do not need
         }
     }
 }
@@ -131,10 +151,14 @@ Error status_error(std::string_view what, int status) {
 
 Error reply_error(std::string_view what, const amqp_rpc_reply_t& reply) {
     switch (reply.reply_type) {
-        case AMQP_RESPONSE_NORMAL: return Error(ErrorCode::internal, std::string(what) + ": no error to report");
-        case AMQP_RESPONSE_NONE: return Error(ErrorCode::unavailable, std::string(what) + ": the broker closed the connection");
-        case AMQP_RESPONSE_LIBRARY_EXCEPTION: return status_error(what, reply.library_error);
-        case AMQP_RESPONSE_SERVER_EXCEPTION: break;
+        case AMQP_RESPONSE_NORMAL:
+            return Error(ErrorCode::internal, std::string(what) + ": no error to report");
+        case AMQP_RESPONSE_NONE:
+            return Error(ErrorCode::unavailable, std::string(what) + ": the broker closed the connection");
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+            return status_error(what, reply.library_error);
+        case AMQP_RESPONSE_SERVER_EXCEPTION:
+            break;
     }
     int reply_code = 0;
     std::string reply_text;
@@ -159,11 +183,16 @@ Error reply_error(std::string_view what, const amqp_rpc_reply_t& reply) {
                            : reply_code == 404                    ? ErrorCode::not_found
                            : reply_code == 406                    ? ErrorCode::conflict
                                                                   : ErrorCode::unavailable;
-    return Error(code, std::string(what) + ": " + (reply_text.empty() ? "the broker closed the " + std::string(scope) : reply_text),
-                 {{"backend",
-                   {{"amqp",
-                     {{"closed", scope}, {"reply_code", reply_code}, {"reply_text", reply_text},
-                      {"class_id", class_id}, {"method_id", method_id}}}}}});
+    return Error(
+        code,
+        std::string(what) + ": " + (reply_text.empty() ? "the broker closed the " + std::string(scope) : reply_text),
+        {{"backend",
+          {{"amqp",
+            {{"closed", scope},
+             {"reply_code", reply_code},
+             {"reply_text", reply_text},
+             {"class_id", class_id},
+             {"method_id", method_id}}}}}});
 }
 
 std::string Received::string_header(std::string_view name) const {
@@ -180,8 +209,11 @@ std::int64_t Received::int_header(std::string_view name, std::int64_t fallback) 
     return fallback;
 }
 
-Result<void> Connection::open(const Address& address, std::chrono::milliseconds timeout,
-                              std::chrono::milliseconds rpc_timeout, std::chrono::seconds heartbeat, std::string_view name) {
+Result<void> Connection::open(const Address& address,
+                              std::chrono::milliseconds timeout,
+                              std::chrono::milliseconds rpc_timeout,
+                              std::chrono::seconds heartbeat,
+                              std::string_view name) {
     close(false);
     state_ = amqp_new_connection();
     if (state_ == nullptr) return Error(ErrorCode::internal, "cannot allocate an AMQP connection");
@@ -189,25 +221,22 @@ Result<void> Connection::open(const Address& address, std::chrono::milliseconds 
     if (socket == nullptr) return fail(Error(ErrorCode::internal, "cannot allocate an AMQP socket"));
     const timeval connect_tv = to_timeval(timeout);
     const std::string where = address.display();
-    if (const int rc = amqp_socket_open_noblock(socket, address.host.c_str(), address.port, &connect_tv); rc != AMQP_STATUS_OK) {
-        // rabbitmq-c says only "a socket error occurred"; errno says which ("Connection refused").
-        const int os_error = errno;
-        auto error = status_error("cannot connect to " + where, rc);
-        if (rc == AMQP_STATUS_SOCKET_ERROR && os_error != 0) {
-            error = Error(error.code(), error.message() + " (" + std::strerror(os_error) + ")", error.details());
-            error.details()["backend"].as_object()["amqp"].as_object()["errno"] = os_error;
-        }
-        return fail(std::move(error));
+    if (const int rc = amqp_socket_open_noblock(socket, address.host.c_str(), address.port, &connect_tv);
+        rc != AMQP_STATUS_OK) {
+        return fail(status_error("cannot connect to " + where, rc));
     }
     amqp_set_handshake_timeout(state_, &connect_tv);
     const timeval rpc_tv = to_timeval(rpc_timeout);
     amqp_set_rpc_timeout(state_, &rpc_tv);
 
+    // The table points into these strings: they must live until the login is done.
+    const std::vector<std::pair<std::string, std::string>> client_properties{{"connection_name", std::string(name)},
+                                                                             {"product", "tessera"}};
     std::vector<amqp_table_entry_t> entries;
-    const amqp_table_t properties = make_table(entries, {{"connection_name", std::string(name)}, {"product", "tessera"}}, {});
-    const amqp_rpc_reply_t reply =
-        amqp_login_with_properties(state_, address.vhost.c_str(), 0, AMQP_DEFAULT_FRAME_SIZE, static_cast<int>(heartbeat.count()),
-                                   &properties, AMQP_SASL_METHOD_PLAIN, address.user.c_str(), address.password.c_str());
+    const amqp_table_t properties = make_table(entries, client_properties, {});
+    const amqp_rpc_reply_t reply = amqp_login_with_properties(
+        state_, address.vhost.c_str(), 0, AMQP_DEFAULT_FRAME_SIZE, static_cast<int>(heartbeat.count()), &properties,
+        AMQP_SASL_METHOD_PLAIN, address.user.c_str(), address.password.c_str());
     if (reply.reply_type != AMQP_RESPONSE_NORMAL) return fail(reply_error("cannot log in to " + where, reply));
     next_tag_ = 1;
     return {};
@@ -248,14 +277,17 @@ Result<void> Connection::declare_exchange(amqp_channel_t channel, std::string_vi
     return check("cannot declare exchange '" + std::string(name) + "'");
 }
 
-Result<Connection::Queue> Connection::declare_queue(amqp_channel_t channel, std::string_view name, bool durable,
+Result<Connection::Queue> Connection::declare_queue(amqp_channel_t channel,
+                                                    std::string_view name,
+                                                    bool durable,
                                                     const std::vector<std::pair<std::string, std::string>>& string_args,
                                                     const std::vector<std::pair<std::string, std::int64_t>>& int_args) {
     std::vector<amqp_table_entry_t> entries;
     const amqp_table_t arguments = make_table(entries, string_args, int_args);
     const bool server_named = name.empty();
-    const auto* ok = amqp_queue_declare(state_, channel, to_bytes(name), /*passive=*/0, durable, /*exclusive=*/server_named,
-                                        /*auto_delete=*/server_named, arguments);
+    const auto* ok =
+        amqp_queue_declare(state_, channel, to_bytes(name), /*passive=*/0, durable, /*exclusive=*/server_named,
+                           /*auto_delete=*/server_named, arguments);
     if (ok == nullptr) {
         auto checked = check("cannot declare queue '" + std::string(name) + "'");
         return checked ? Error(ErrorCode::internal, "queue.declare gave no reply") : std::move(checked).error();
@@ -263,7 +295,10 @@ Result<Connection::Queue> Connection::declare_queue(amqp_channel_t channel, std:
     return Queue{to_string(ok->queue), ok->message_count};
 }
 
-Result<void> Connection::bind_queue(amqp_channel_t channel, std::string_view queue, std::string_view exchange, std::string_view key) {
+Result<void> Connection::bind_queue(amqp_channel_t channel,
+                                    std::string_view queue,
+                                    std::string_view exchange,
+                                    std::string_view key) {
     amqp_queue_bind(state_, channel, to_bytes(queue), to_bytes(exchange), to_bytes(key), amqp_empty_table);
     return check("cannot bind queue '" + std::string(queue) + "' to '" + std::string(key) + "'");
 }
@@ -274,8 +309,8 @@ Result<void> Connection::qos(amqp_channel_t channel, std::uint16_t prefetch) {
 }
 
 Result<void> Connection::consume(amqp_channel_t channel, std::string_view queue) {
-    amqp_basic_consume(state_, channel, to_bytes(queue), amqp_empty_bytes, /*no_local=*/0, /*no_ack=*/0, /*exclusive=*/0,
-                       amqp_empty_table);
+    amqp_basic_consume(state_, channel, to_bytes(queue), amqp_empty_bytes, /*no_local=*/0, /*no_ack=*/0,
+                       /*exclusive=*/0, amqp_empty_table);
     return check("cannot consume from queue '" + std::string(queue) + "'");
 }
 
@@ -308,7 +343,9 @@ Result<void> Connection::publish(amqp_channel_t channel, const Message& message)
     return {};
 }
 
-Result<std::size_t> Connection::wait_confirms(amqp_channel_t channel, std::uint64_t first, std::uint64_t last,
+Result<std::size_t> Connection::wait_confirms(amqp_channel_t channel,
+                                              std::uint64_t first,
+                                              std::uint64_t last,
                                               std::chrono::steady_clock::time_point deadline) {
     if (last < first) return std::size_t{0};
     std::vector<char> confirmed(last - first + 1, 0);
@@ -326,8 +363,11 @@ Result<std::size_t> Connection::wait_confirms(amqp_channel_t channel, std::uint6
         }
     };
     while (outstanding > 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return fail(Error(ErrorCode::timeout, "the broker did not confirm " + std::to_string(outstanding) + " message(s) in time"));
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            return fail(Error(ErrorCode::timeout,
+                              "the broker did not confirm " + std::to_string(outstanding) + " message(s) in time"));
         timeval tv = to_timeval(left);
         amqp_frame_t frame;
         const int rc = amqp_simple_wait_frame_noblock(state_, &frame, &tv);
@@ -354,13 +394,16 @@ Result<std::size_t> Connection::wait_confirms(amqp_channel_t channel, std::uint6
         }
     }
     amqp_maybe_release_buffers(state_);
-    if (nacked) return fail(Error(ErrorCode::unavailable, "the broker refused (nacked) a message", {{"backend", {{"amqp", {{"nack", true}}}}}}));
+    if (nacked)
+        return fail(Error(ErrorCode::unavailable, "the broker refused (nacked) a message",
+                          {{"backend", {{"amqp", {{"nack", true}}}}}}));
     return returned;
 }
 
 Result<std::optional<Received>> Connection::get(amqp_channel_t channel, std::string_view queue) {
     amqp_rpc_reply_t reply = amqp_basic_get(state_, channel, to_bytes(queue), /*no_ack=*/0);
-    if (reply.reply_type != AMQP_RESPONSE_NORMAL) return fail(reply_error("cannot read queue '" + std::string(queue) + "'", reply));
+    if (reply.reply_type != AMQP_RESPONSE_NORMAL)
+        return fail(reply_error("cannot read queue '" + std::string(queue) + "'", reply));
     if (reply.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) return std::optional<Received>();
     Received out;
     const auto* ok = static_cast<const amqp_basic_get_ok_t*>(reply.reply.decoded);
@@ -405,7 +448,8 @@ Result<std::optional<Received>> Connection::next_delivery(std::chrono::milliseco
                 return fail(reply_error("consuming", server_reply(method)));
             }
             if (method.id == AMQP_BASIC_CANCEL_METHOD) {
-                return fail(Error(ErrorCode::unavailable, "the broker cancelled the consumer (was its queue deleted?)"));
+                return fail(
+                    Error(ErrorCode::unavailable, "the broker cancelled the consumer (was its queue deleted?)"));
             }
         }
         return std::optional<Received>();
@@ -421,7 +465,8 @@ Result<void> Connection::ack(amqp_channel_t channel, std::uint64_t delivery_tag)
 }
 
 Result<void> Connection::requeue_up_to(amqp_channel_t channel, std::uint64_t delivery_tag) {
-    if (const int rc = amqp_basic_nack(state_, channel, delivery_tag, /*multiple=*/1, /*requeue=*/1); rc != AMQP_STATUS_OK) {
+    if (const int rc = amqp_basic_nack(state_, channel, delivery_tag, /*multiple=*/1, /*requeue=*/1);
+        rc != AMQP_STATUS_OK) {
         return fail(status_error("cannot requeue messages", rc));
     }
     return {};

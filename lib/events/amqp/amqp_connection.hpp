@@ -57,8 +57,8 @@ struct Message {
     std::string_view body;
     std::string_view message_id;
     std::string_view content_type = "application/cloudevents+json";
-    std::int64_t timestamp = 0;          ///< Seconds since the epoch; 0 = none.
-    std::string expiration;              ///< Per-message TTL in ms ("" = none).
+    std::int64_t timestamp = 0;  ///< Seconds since the epoch; 0 = none.
+    std::string expiration;      ///< Per-message TTL in ms ("" = none).
     std::vector<std::pair<std::string, std::string>> string_headers;
     std::vector<std::pair<std::string, std::int64_t>> int_headers;
     bool mandatory = false;
@@ -90,8 +90,11 @@ public:
     /// Connects (TCP connect and AMQP handshake each bounded by `timeout`) and logs in; RPCs then time
     /// out after `rpc_timeout`. `heartbeat` 0 disables heartbeats. `name` shows in the broker's
     /// connection list. Errors: `unavailable`, `timeout`, `forbidden` (bad credentials or vhost).
-    Result<void> open(const Address& address, std::chrono::milliseconds timeout, std::chrono::milliseconds rpc_timeout,
-                      std::chrono::seconds heartbeat, std::string_view name);
+    Result<void> open(const Address& address,
+                      std::chrono::milliseconds timeout,
+                      std::chrono::milliseconds rpc_timeout,
+                      std::chrono::seconds heartbeat,
+                      std::string_view name);
     bool is_open() const noexcept { return state_ != nullptr; }
     /// Closes politely (connection.close) if `graceful`, else just drops the socket. Idempotent.
     void close(bool graceful = true) noexcept;
@@ -106,10 +109,15 @@ public:
     };
     /// Declares a queue; `name` "" lets the broker name it (then exclusive and auto-delete). Arguments
     /// are strings or integers. Returns its name and ready message count.
-    Result<Queue> declare_queue(amqp_channel_t channel, std::string_view name, bool durable,
+    Result<Queue> declare_queue(amqp_channel_t channel,
+                                std::string_view name,
+                                bool durable,
                                 const std::vector<std::pair<std::string, std::string>>& string_args = {},
                                 const std::vector<std::pair<std::string, std::int64_t>>& int_args = {});
-    Result<void> bind_queue(amqp_channel_t channel, std::string_view queue, std::string_view exchange, std::string_view key);
+    Result<void> bind_queue(amqp_channel_t channel,
+                            std::string_view queue,
+                            std::string_view exchange,
+                            std::string_view key);
     Result<void> qos(amqp_channel_t channel, std::uint16_t prefetch);
     Result<void> consume(amqp_channel_t channel, std::string_view queue);
 
@@ -122,7 +130,9 @@ public:
     /// Returns how many basic.return (unroutable mandatory messages) arrived meanwhile. Errors:
     /// `unavailable` (a nack — the broker could not take a message — or the connection failed),
     /// `timeout`. Any error closes the connection.
-    Result<std::size_t> wait_confirms(amqp_channel_t channel, std::uint64_t first, std::uint64_t last,
+    Result<std::size_t> wait_confirms(amqp_channel_t channel,
+                                      std::uint64_t first,
+                                      std::uint64_t last,
                                       std::chrono::steady_clock::time_point deadline);
 
     /// basic.get without auto-ack; std::nullopt when the queue is empty.

@@ -54,7 +54,7 @@ struct Tracker {
 struct Task {
     std::shared_ptr<Sub> sub;
     std::shared_ptr<const CloudEvent> event;
-    std::shared_ptr<Tracker> tracker;   // publish(): confirm through it; replays have none
+    std::shared_ptr<Tracker> tracker;    // publish(): confirm through it; replays have none
     std::function<void()> on_delivered;  // replays: take the dead letter off the list
     bool replayed = false;
 };
@@ -67,7 +67,9 @@ struct Worker {
     std::thread thread;
 };
 
-Error shutting_down() { return Error(ErrorCode::unavailable, "the in-process event bus is shutting down"); }
+Error shutting_down() {
+    return Error(ErrorCode::unavailable, "the in-process event bus is shutting down");
+}
 
 }  // namespace
 
@@ -89,14 +91,10 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
             std::lock_guard lock(mutex);
             stopping = true;
         }
-        {
-            std::lock_guard lock(sleep_mutex);
-        }
+        { std::lock_guard lock(sleep_mutex); }
         sleep_cv.notify_all();
         for (auto& worker : workers) {
-            {
-                std::lock_guard lock(worker->mutex);
-            }
+            { std::lock_guard lock(worker->mutex); }
             worker->not_empty.notify_all();
             worker->not_full.notify_all();
         }
@@ -119,9 +117,8 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
     // Queues `task`, waiting for room until `deadline`. Errors: timeout, unavailable (stopping).
     Result<void> push(Worker& worker, Task task, std::chrono::steady_clock::time_point deadline) {
         std::unique_lock lock(worker.mutex);
-        if (!worker.not_full.wait_until(lock, deadline, [&] {
-                return worker.queue.size() < options.queue_capacity || stopping.load();
-            })) {
+        if (!worker.not_full.wait_until(
+                lock, deadline, [&] { return worker.queue.size() < options.queue_capacity || stopping.load(); })) {
             return Error(ErrorCode::timeout, "in-process event queue stayed full for " +
                                                  std::to_string(options.confirm_timeout.count()) + " ms");
         }
@@ -182,7 +179,8 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
             // Retry in place: this worker's later deliveries (this document's included) wait, which
             // is what keeps the document's events in order.
             std::unique_lock lock(sleep_mutex);
-            if (sleep_cv.wait_for(lock, internal::backoff(sub.options.retry_delay, sub.options.max_retry_delay, attempt),
+            if (sleep_cv.wait_for(lock,
+                                  internal::backoff(sub.options.retry_delay, sub.options.max_retry_delay, attempt),
                                   [&] { return stopping.load(); })) {
                 return finish(task, shutting_down());
             }
@@ -217,7 +215,11 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
     }
 
     Result<void> park(const Sub& sub, const CloudEvent& event, const std::string& error, std::uint32_t attempts) {
-        DeadLetter letter{internal::dead_letter_id(sub.name, event.id), sub.name, event, error, attempts,
+        DeadLetter letter{internal::dead_letter_id(sub.name, event.id),
+                          sub.name,
+                          event,
+                          error,
+                          attempts,
                           std::chrono::system_clock::now()};
         if (options.dead_letter_store != nullptr) {
             store::Batch batch;
@@ -277,10 +279,12 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
     void forget(const std::string& id, std::uint64_t state) {
         if (options.dead_letter_store != nullptr) {
             store::Batch batch;
-            batch.ops.push_back(store::Op::remove(std::string(kDeadLetterCollection), id, store::Precondition::at_version(state)));
+            batch.ops.push_back(
+                store::Op::remove(std::string(kDeadLetterCollection), id, store::Precondition::at_version(state)));
             auto removed = options.dead_letter_store->commit(batch);
             if (!removed && removed.error().code() != ErrorCode::precondition_failed) {
-                log::warn(kComponent, "cannot remove a replayed dead letter", {{"id", id}, {"error", removed.error().to_json()}});
+                log::warn(kComponent, "cannot remove a replayed dead letter",
+                          {{"id", id}, {"error", removed.error().to_json()}});
             }
             return;
         }
@@ -310,7 +314,9 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
 
 InprocBus::InprocBus(BusOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
 
-InprocBus::~InprocBus() { impl_->stop(); }
+InprocBus::~InprocBus() {
+    impl_->stop();
+}
 
 Result<void> InprocBus::publish(std::span<const CloudEvent> batch) {
     auto& impl = *impl_;
@@ -336,8 +342,8 @@ Result<void> InprocBus::publish(std::span<const CloudEvent> batch) {
     }
     std::unique_lock lock(tracker->mutex);
     if (--tracker->pending > 0 && !tracker->done.wait_until(lock, deadline, [&] { return tracker->pending == 0; })) {
-        return Error(ErrorCode::timeout, "handlers did not finish within " +
-                                             std::to_string(impl.options.confirm_timeout.count()) + " ms");
+        return Error(ErrorCode::timeout,
+                     "handlers did not finish within " + std::to_string(impl.options.confirm_timeout.count()) + " ms");
     }
     if (tracker->failure) return *tracker->failure;
     impl.counters.published += batch.size();
@@ -409,9 +415,10 @@ Result<void> InprocBus::replay(std::string_view id) {
     auto& [letter, state] = *loaded;
     auto sub = impl_->find(letter.subscription);
     if (!sub) {
-        return Error(ErrorCode::not_found,
-                     "subscription '" + letter.subscription + "' is not live in this process: subscribe it, then replay",
-                     {{"id", letter.id}, {"subscription", letter.subscription}});
+        return Error(
+            ErrorCode::not_found,
+            "subscription '" + letter.subscription + "' is not live in this process: subscribe it, then replay",
+            {{"id", letter.id}, {"subscription", letter.subscription}});
     }
     std::weak_ptr<Impl> weak = impl_;
     auto event = std::make_shared<const CloudEvent>(std::move(letter.event));
@@ -439,6 +446,8 @@ Result<std::size_t> InprocBus::replay_all() {
     return replayed;
 }
 
-BusStats InprocBus::stats() const { return impl_->counters.snapshot(true); }
+BusStats InprocBus::stats() const {
+    return impl_->counters.snapshot(true);
+}
 
 }  // namespace tessera::events

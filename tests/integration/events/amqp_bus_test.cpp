@@ -70,13 +70,17 @@ void publish_eventually(EventBus& bus, const std::vector<CloudEvent>& batch, std
     REQUIRE_MESSAGE(published, (published ? "" : published.error().to_string()));
 }
 
-bool has_all(const Recorder& recorder, const std::vector<CloudEvent>& batch) {
+// How many events of `batch` the recorder has not seen.
+std::size_t missing(const Recorder& recorder, const std::vector<CloudEvent>& batch) {
     std::set<std::string> seen;
     for (const auto& d : recorder.deliveries()) seen.insert(d.event.id);
-    for (const auto& event : batch) {
-        if (!seen.contains(event.id)) return false;
-    }
-    return true;
+    std::size_t count = 0;
+    for (const auto& event : batch) count += seen.contains(event.id) ? 0 : 1;
+    return count;
+}
+
+bool has_all(const Recorder& recorder, const std::vector<CloudEvent>& batch) {
+    return missing(recorder, batch) == 0;
 }
 
 }  // namespace
@@ -89,7 +93,8 @@ TEST_SUITE("events.amqp") {
 
     TEST_CASE("amqp: an unreachable broker gives unavailable at once, never a hang or a crash") {
         const auto port = tessera::test::free_loopback_port();  // nothing listens there
-        auto bus = EventBus::open("amqp://guest:guest@127.0.0.1:" + std::to_string(port) + "/%2F", fast_recovery()).value();
+        auto bus =
+            EventBus::open("amqp://guest:guest@127.0.0.1:" + std::to_string(port) + "/%2F", fast_recovery()).value();
         const auto start = std::chrono::steady_clock::now();
         auto published = bus->publish(std::vector<CloudEvent>{make_test_event("notes", "a", "created", 1)});
         REQUIRE_FALSE(published);
@@ -113,8 +118,9 @@ TEST_SUITE("events.amqp") {
         CHECK(published.error().details().at("backend").at("amqp").at("reply_code") == 403);
     }
 
-    TEST_CASE("amqp: broker SIGKILLed and restarted: publishes fail meanwhile then resume, consumers reconnect, "
-              "confirmed events survive") {
+    TEST_CASE(
+        "amqp: broker SIGKILLed and restarted: publishes fail meanwhile then resume, consumers reconnect, "
+        "confirmed events survive") {
         RabbitMqServer broker;
         auto publisher = EventBus::open(broker.url(), fast_recovery()).value();
         auto subscriber = EventBus::open(broker.url(), fast_recovery()).value();
@@ -144,8 +150,13 @@ TEST_SUITE("events.amqp") {
         publish_eventually(*publisher, c);
         CHECK(publisher->stats().connected);
         tessera::Result<tessera::events::Subscription> again = tessera::Error(ErrorCode::unavailable, "not tried");
-        REQUIRE(tessera::test::eventually([&] { return static_cast<bool>(again = subscriber->subscribe("#", recorder.handler(), options)); }, 60s));
-        CHECK(recorder.wait([&](const auto&) { return has_all(recorder, b) && has_all(recorder, c); }, 60s));
+        REQUIRE(tessera::test::eventually(
+            [&] { return static_cast<bool>(again = subscriber->subscribe("#", recorder.handler(), options)); }, 60s));
+        CHECK_MESSAGE(recorder.wait([&](const auto&) { return has_all(recorder, b) && has_all(recorder, c); }, 60s),
+                      "missing: " << missing(recorder, b) << " of the batch confirmed before the crash, "
+                                  << missing(recorder, c) << " of the one published after; " << recorder.count()
+                                  << " deliveries; the broker's log:\n"
+                                  << broker.log_tail());
 
         // Killed under a live consumer: it reconnects by itself.
         const auto reconnects = subscriber->stats().reconnects;

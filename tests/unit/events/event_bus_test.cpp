@@ -36,7 +36,9 @@ public:
         options.queue_capacity = 4;
         return EventBus::open("inproc", options).value();
     }
-    std::string unique_name(std::string_view base) override { return std::string(base) + "-" + std::to_string(++counter_); }
+    std::string unique_name(std::string_view base) override {
+        return std::string(base) + "-" + std::to_string(++counter_);
+    }
     bool keeps_events_while_away() const override { return false; }
 
 private:
@@ -48,15 +50,19 @@ private:
 class BrokenStore final : public tessera::store::Store {
 public:
     tessera::Result<tessera::store::Document> get(std::string_view, std::string_view) override { return down(); }
-    tessera::Result<std::vector<std::optional<tessera::store::Document>>> get_many(std::string_view,
-                                                                                    std::span<const std::string>) override {
+    tessera::Result<std::vector<std::optional<tessera::store::Document>>> get_many(
+        std::string_view, std::span<const std::string>) override {
         return down();
     }
-    tessera::Result<tessera::store::Page> scan(std::string_view, std::string_view, std::size_t) override { return down(); }
+    tessera::Result<tessera::store::Page> scan(std::string_view, std::string_view, std::size_t) override {
+        return down();
+    }
     tessera::Result<std::uint64_t> count(std::string_view) override { return down(); }
     tessera::Result<tessera::store::CommitResult> commit(const tessera::store::Batch&) override { return down(); }
     tessera::Result<std::size_t> sweep_expired(tessera::store::TimePoint, std::size_t) override { return down(); }
-    tessera::Result<std::vector<tessera::store::Event>> claim(std::size_t, std::chrono::milliseconds) override { return down(); }
+    tessera::Result<std::vector<tessera::store::Event>> claim(std::size_t, std::chrono::milliseconds) override {
+        return down();
+    }
     tessera::Result<void> ack(std::span<const std::string>) override { return down(); }
     tessera::Result<tessera::store::OutboxStats> outbox_stats() override { return down(); }
     tessera::Result<void> ping() override { return down(); }
@@ -66,7 +72,9 @@ private:
     static tessera::Error down() { return tessera::Error(ErrorCode::unavailable, "store down"); }
 };
 
-std::vector<CloudEvent> one(const CloudEvent& event) { return {event}; }
+std::vector<CloudEvent> one(const CloudEvent& event) {
+    return {event};
+}
 
 }  // namespace
 
@@ -76,8 +84,8 @@ TEST_SUITE("events") {
         CHECK(EventBus::open("inproc:").value()->backend() == "inproc");
 #if TESSERA_WITH_AMQP
         // amqp:// opens without connecting: a broker that is down must not stop an engine from starting.
-        for (const char* url : {"amqp://guest:guest@127.0.0.1:1/%2F", "amqp://127.0.0.1", "amqp://u:p%40ss@host:5673/vh",
-                                "amqp://host/"}) {
+        for (const char* url : {"amqp://guest:guest@127.0.0.1:1/%2F", "amqp://127.0.0.1",
+                                "amqp://u:p%40ss@host:5673/vh", "amqp://host/"}) {
             CAPTURE(url);
             auto bus = EventBus::open(url);
             REQUIRE(bus);
@@ -86,8 +94,9 @@ TEST_SUITE("events") {
 #else
         CHECK(EventBus::open("amqp://127.0.0.1").error().code() == ErrorCode::unsupported);
 #endif
-        for (const char* url : {"", "inprocess", "kafka://host", "amqp://", "amqp://host:0", "amqp://host:99999",
-                                "amqp://host:port", "amqp://host/a/b", "amqp://host/v?heartbeat=5", "amqp://host/v#x"}) {
+        for (const char* url :
+             {"", "inprocess", "kafka://host", "amqp://", "amqp://host:0", "amqp://host:99999", "amqp://host:port",
+              "amqp://host/a/b", "amqp://host/v?heartbeat=5", "amqp://host/v#x"}) {
             CAPTURE(url);
             auto bus = EventBus::open(url);
             REQUIRE_FALSE(bus);
@@ -98,6 +107,14 @@ TEST_SUITE("events") {
 #endif
         }
         CHECK(EventBus::open("amqps://host").error().code() == ErrorCode::unsupported);
+        // Errors end up in logs: they never repeat a password.
+        for (const char* url :
+             {"amqp://user:s3cret@host:99999/v", "amqps://user:s3cret@host", "kafka://user:s3cret@host"}) {
+            CAPTURE(url);
+            const auto error = EventBus::open(url).error();
+            CHECK(error.message().find("s3cret") == std::string::npos);
+            CHECK(error.details().at("url").as_string().find("s3cret") == std::string::npos);
+        }
     }
 
     TEST_CASE("EventBus contract: inproc") {
@@ -111,7 +128,8 @@ TEST_SUITE("events") {
         auto a = bus->subscribe("#", [&](const Delivery&) { ++handled; }, {.name = "a"}).value();
         auto b = bus->subscribe("notes.*", [&](const Delivery&) { ++handled; }, {.name = "b"}).value();
         std::vector<CloudEvent> batch;
-        for (int i = 0; i < 50; ++i) batch.push_back(make_test_event("notes", "n" + std::to_string(i % 7), "updated", i + 1));
+        for (int i = 0; i < 50; ++i)
+            batch.push_back(make_test_event("notes", std::string("n").append(std::to_string(i % 7)), "updated", i + 1));
         REQUIRE(bus->publish(batch));
         CHECK(handled == 100);  // no waiting: publish itself confirmed them
         CHECK(bus->stats().published == 50);
@@ -198,7 +216,8 @@ TEST_SUITE("events") {
     TEST_CASE("inproc: subscription names are unique while live; a handler may cancel its own subscription") {
         auto bus = EventBus::open("inproc").value();
         auto first = bus->subscribe("#", [](const Delivery&) {}, {.name = "same"}).value();
-        CHECK(bus->subscribe("plans.*", [](const Delivery&) {}, {.name = "same"}).error().code() == ErrorCode::conflict);
+        CHECK(bus->subscribe("plans.*", [](const Delivery&) {}, {.name = "same"}).error().code() ==
+              ErrorCode::conflict);
         // Unnamed: the pattern is the name.
         auto by_pattern = bus->subscribe("notes.*", [](const Delivery&) {}).value();
         CHECK(by_pattern.name() == "notes.*");
@@ -207,10 +226,12 @@ TEST_SUITE("events") {
 
         auto holder = std::make_shared<Subscription>();
         std::atomic<int> calls{0};
-        *holder = bus->subscribe("#", [&, holder](const Delivery&) {
-                          ++calls;
-                          holder->cancel();  // must not wait for itself
-                      }, {.name = "self"})
+        *holder = bus->subscribe("#",
+                                 [&, holder](const Delivery&) {
+                                     ++calls;
+                                     holder->cancel();  // must not wait for itself
+                                 },
+                                 {.name = "self"})
                       .value();
         REQUIRE(bus->publish(std::vector<CloudEvent>{make_test_event("notes", "a", "created", 1),
                                                      make_test_event("notes", "a", "updated", 2)}));

@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <mutex>
+#include <set>
 
 using namespace std::chrono_literals;
 using tessera::ErrorCode;
@@ -32,11 +33,14 @@ public:
         batches.emplace_back(batch.begin(), batch.end());
         return {};
     }
-    Result<tessera::events::Subscription> subscribe(std::string_view, tessera::events::Handler,
+    Result<tessera::events::Subscription> subscribe(std::string_view,
+                                                    tessera::events::Handler,
                                                     const tessera::events::SubscribeOptions&) override {
         return tessera::Error(ErrorCode::unsupported, "test bus");
     }
-    Result<std::vector<tessera::events::DeadLetter>> dead_letters(std::size_t) override { return std::vector<tessera::events::DeadLetter>{}; }
+    Result<std::vector<tessera::events::DeadLetter>> dead_letters(std::size_t) override {
+        return std::vector<tessera::events::DeadLetter>{};
+    }
     Result<std::uint64_t> dead_letter_count() override { return std::uint64_t{0}; }
     Result<void> replay(std::string_view) override { return tessera::Error(ErrorCode::not_found, "none"); }
     Result<std::size_t> replay_all() override { return std::size_t{0}; }
@@ -62,7 +66,8 @@ class AckFailingStore final : public tessera::store::Store {
 public:
     explicit AckFailingStore(tessera::store::Store& inner) : inner_(inner) {}
     Result<tessera::store::Document> get(std::string_view c, std::string_view id) override { return inner_.get(c, id); }
-    Result<std::vector<std::optional<tessera::store::Document>>> get_many(std::string_view c, std::span<const std::string> ids) override {
+    Result<std::vector<std::optional<tessera::store::Document>>> get_many(std::string_view c,
+                                                                          std::span<const std::string> ids) override {
         return inner_.get_many(c, ids);
     }
     Result<tessera::store::Page> scan(std::string_view c, std::string_view cursor, std::size_t limit) override {
@@ -197,6 +202,31 @@ TEST_SUITE("events") {
         CHECK(relay.run_once().value() == 1);
         CHECK(bus.batches.size() == 1);
         CHECK(memory.outbox_stats().value().pending == 0);
+    }
+
+    TEST_CASE("Relay: two relays over one store (two servers) share the outbox: each event published once, none lost") {
+        tessera::store::MemoryStore store;
+        FlakyBus first_bus;
+        FlakyBus second_bus;
+        Relay first(store, first_bus, manual(7));
+        Relay second(store, second_bus, manual(7));
+        std::set<std::string> written;
+        for (int i = 0; i < 100; ++i) written.insert(write(store, "n" + std::to_string(i)));
+        // The first holds a batch it cannot publish yet (its broker connection is down): the second
+        // relays everything else, never what the first holds under its lease.
+        first_bus.failing = true;
+        CHECK_FALSE(first.run_once());
+        while (second.run_once().value() > 0) {
+        }
+        CHECK(second_bus.ids().size() == 93);
+        first_bus.failing = false;
+        CHECK(first.run_once().value() == 7);
+        auto ids = first_bus.ids();
+        const auto more = second_bus.ids();
+        ids.insert(ids.end(), more.begin(), more.end());
+        CHECK(ids.size() == written.size());
+        CHECK(std::set<std::string>(ids.begin(), ids.end()) == written);
+        CHECK(store.outbox_stats().value().pending == 0);
     }
 
     TEST_CASE("Relay: the background thread wakes on notify, and stops cleanly") {

@@ -88,7 +88,8 @@ TEST_SUITE("rest") {
         CHECK(replayed.status == 200);
         CHECK(boost::json::parse(replayed.body) == boost::json::parse(R"({"replayed":1})"));
         CHECK(recorder.wait_for_count(3, 10s));
-        CHECK(tessera::test::eventually([&] { return call(api, "GET", "/api/_events/deadletters").body == "[]"; }, 10s));
+        CHECK(
+            tessera::test::eventually([&] { return call(api, "GET", "/api/_events/deadletters").body == "[]"; }, 10s));
         CHECK(boost::json::parse(call(api, "POST", "/api/_events/deadletters/replay").body) ==
               boost::json::parse(R"({"replayed":0})"));
         const auto openapi = boost::json::parse(api.openapi()).as_object();
