@@ -11,7 +11,9 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <random>
 #include <set>
+#include <thread>
 
 namespace tessera::model {
 namespace {
@@ -247,6 +249,7 @@ struct Collection::Impl {
                 optimistic = false;
                 continue;
             }
+            back_off(tries);
             const auto& idempotency_op = attempt.idempotency_op;
             if (idempotency_op && *op == *idempotency_op) {
                 // A concurrent request with the same key won the race: answer as it did.
@@ -382,8 +385,18 @@ struct Collection::Impl {
             if (committed) return {};
             if (!failed_op(committed.error())) return std::move(committed).error();
             if (pre.if_match) return if_match_failed(self.name(), id);
+            back_off(tries);
         }
         return Error(ErrorCode::conflict, "too many concurrent writes to " + self.name() + "/" + std::string(id) + "; retry");
+    }
+
+    // After losing a race to a concurrent writer, wait a random moment (up to 0.1 ms doubling per try,
+    // at most 20 ms) before reading again. Without it two writers of one object can fall into step,
+    // the loser re-reading just before each of the winner's commits and losing every time.
+    static void back_off(int tries) {
+        thread_local std::minstd_rand random{std::random_device{}()};
+        const auto cap = std::min<std::int64_t>(20'000, std::int64_t{100} << std::min(tries, 10));
+        std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(random)));
     }
 
     Collection& self;

@@ -27,7 +27,7 @@ struct EngineConfig {
     json::ParseLimits limits;                        ///< Applied to request bodies by callers. Default 1 MiB / depth 64.
     std::chrono::milliseconds sweep_interval{1000};  ///< TTL sweeper period; 0 disables the thread. Default 1 s.
     std::chrono::hours idempotency_ttl{24};          ///< How long Idempotency-Keys are remembered. Default 24 h.
-    int write_retries = 16;  ///< Read-modify-write attempts without If-Match before `unavailable`. Default 16.
+    int write_retries = 16;  ///< Read-modify-write attempts (with jittered backoff) before `conflict`. Default 16.
     /// Where the outbox relay publishes events: see `events::EventBus::open`. Default "inproc".
     std::string bus_url = "inproc";
     /// Options of that bus. The engine sets `dead_letter_store` to its own store (inproc dead letters
