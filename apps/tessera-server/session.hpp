@@ -35,14 +35,18 @@ public:
 
 private:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;
-    using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
     void wait_for_request();
     void read_header();
     void read_body();
+    // Answers the request if the buffer holds all of it (or replies to what makes it invalid);
+    // false when more bytes must be read.
+    bool answer_if_buffered();
     void answer();
     void reply_and_close(int status, std::string_view detail);
-    void write(Response response, bool close_after);
+    // Sends `response` (its body is moved out), then reads the next request or closes.
+    void write(
+        rest::Response& response, unsigned version, std::string_view request_id, bool own_length, bool keep_alive);
     void close();
 
     boost::beast::tcp_stream stream_;
@@ -56,7 +60,8 @@ private:
     bool idle_ = false;  // waiting for the first byte of a request
     bool first_request_ = true;
     std::chrono::steady_clock::time_point started_{};
-    std::shared_ptr<Response> in_flight_;
+    std::string response_head_;  // the response being written: reused, so its capacity is too
+    std::string response_body_;
 };
 
 }  // namespace tessera::server

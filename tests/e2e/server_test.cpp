@@ -1,6 +1,7 @@
 // tessera-server as a process: flags, limits, keep-alive and pipelining, request ids, access log,
 // graceful drain on SIGTERM.
 
+#include "support/engine_fixture.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 
@@ -161,6 +162,57 @@ TEST_SUITE("server") {
             CHECK(at >= last);
             last = at;
         }
+    }
+
+    TEST_CASE("server: response framing — Content-Length only where a body is allowed, keep-alive per version") {
+        ServerOptions options;
+        options.schemas = tessera::test::test_schemas();
+        ServerProcess server(options);
+        RawConnection connection(server.base_url());
+        const auto response_end = [](const std::string& t) {
+            const auto head_end = t.find("\r\n\r\n");
+            if (head_end == std::string::npos) return false;
+            const auto length_at = t.find("Content-Length: ");
+            if (length_at == std::string::npos || length_at > head_end) return true;  // no body follows
+            return t.size() >= head_end + 4 + std::stoul(t.substr(length_at + 16));
+        };
+        const auto exchange = [&](const std::string& request) {
+            connection.send_all(request);
+            return connection.read_until(response_end);
+        };
+
+        const std::string body = R"({"value":1})";
+        const auto created = exchange("POST /api/counters/c1 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+        CHECK(created.starts_with("HTTP/1.1 201 Created\r\n"));
+        const auto etag_at = created.find("ETag: ");
+        REQUIRE(etag_at != std::string::npos);
+        const auto etag = created.substr(etag_at + 6, created.find("\r\n", etag_at) - etag_at - 6);
+        const auto length_at = created.find("Content-Length: ");
+        REQUIRE(length_at != std::string::npos);
+        const auto content_length = created.substr(length_at, created.find("\r\n", length_at) - length_at + 2);
+
+        // 304 and 204 carry no Content-Length (RFC 9110 §8.6) and the connection stays usable.
+        const auto not_modified = exchange("GET /api/counters/c1 HTTP/1.1\r\nHost: t\r\nIf-None-Match: " + etag + "\r\n\r\n");
+        CHECK(not_modified.starts_with("HTTP/1.1 304 Not Modified\r\n"));
+        CHECK(not_modified.find("Content-Length") == std::string::npos);
+        connection.send_all("HEAD /api/counters/c1 HTTP/1.1\r\nHost: t\r\n\r\n");
+        const auto head = connection.read_until([](const std::string& t) { return t.ends_with("\r\n\r\n"); });
+        CHECK(head.find(content_length) != std::string::npos);  // the GET's length...
+        CHECK(head.ends_with("\r\n\r\n"));                     // ...and no body
+        const auto deleted = exchange("DELETE /api/counters/c1 HTTP/1.1\r\nHost: t\r\nIf-Match: " + etag + "\r\n\r\n");
+        CHECK(deleted.starts_with("HTTP/1.1 204 No Content\r\n"));
+        CHECK(deleted.find("Content-Length") == std::string::npos);
+
+        // An HTTP/1.0 client asking for keep-alive is told it got it; an HTTP/1.1 client asking to close is
+        // told so, and the connection closes.
+        const auto old_client = exchange("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        CHECK(old_client.starts_with("HTTP/1.0 200 OK\r\n"));
+        CHECK(old_client.find("Connection: keep-alive\r\n") != std::string::npos);
+        CHECK(old_client.find("Content-Length: 15\r\n\r\n{\"status\":\"ok\"}") != std::string::npos);
+        const auto closing = exchange("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        CHECK(closing.find("Connection: close\r\n") != std::string::npos);
+        CHECK(connection.closed_by_peer());
     }
 
     TEST_CASE("server: an idle keep-alive connection is closed after the idle timeout") {
