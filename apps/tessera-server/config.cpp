@@ -37,6 +37,24 @@ bool parse_seconds(std::string_view text, std::chrono::seconds& out) {
     return true;
 }
 
+// "250us", "1ms", "2s" or a bare number of milliseconds.
+bool parse_short_duration(std::string_view text, std::chrono::microseconds& out) {
+    long long value = 0;
+    long long unit = 1000;
+    if (text.ends_with("us")) {
+        text.remove_suffix(2);
+        unit = 1;
+    } else if (text.ends_with("ms")) {
+        text.remove_suffix(2);
+    } else if (text.ends_with('s')) {
+        text.remove_suffix(1);
+        unit = 1000000;
+    }
+    if (!parse_int(text, value) || value < 0 || value > 3600LL * 1000000 / unit) return false;
+    out = std::chrono::microseconds(value * unit);
+    return true;
+}
+
 bool parse_listen(Config& config, std::string_view text) {
     // HOST:PORT, or [IPv6]:PORT.
     std::string_view host;
@@ -71,6 +89,9 @@ const std::vector<Option>& options() {
          [](Config& c, std::string_view v) { return parse_int(v, c.relay_batch) && c.relay_batch > 0; }},
         {"relay-lease", "TESSERA_RELAY_LEASE", "30s", "how long claimed events are reserved; after a crash they wait this long",
          [](Config& c, std::string_view v) { return parse_seconds(v, c.relay_lease) && c.relay_lease.count() > 0; }},
+        {"relay-linger", "TESSERA_RELAY_LINGER", "1ms",
+         "after a partial batch the relay waits this long for more events before looking again (0: at once)",
+         [](Config& c, std::string_view v) { return parse_short_duration(v, c.relay_linger); }},
         {"schemas", "TESSERA_SCHEMAS", "./schemas", "directory of JSON Schema files (*.json) defining the collections",
          [](Config& c, std::string_view v) { c.schemas = std::string(v); return !v.empty(); }},
         {"threads", "TESSERA_THREADS", "0 (one per core)", "I/O threads",

@@ -19,6 +19,7 @@ struct Config {
     std::string bus = "inproc";
     std::size_t relay_batch = 256;
     std::chrono::seconds relay_lease{30};
+    std::chrono::microseconds relay_linger{1000};
     unsigned threads = 0;  // 0: one per core
     std::size_t body_limit = 1 << 20;
     std::size_t header_limit = 16 << 10;

@@ -46,6 +46,7 @@ int serve(const server::Config& config) {
     engine_config.bus_url = config.bus;
     engine_config.relay.batch_size = config.relay_batch;
     engine_config.relay.lease = config.relay_lease;
+    engine_config.relay.linger = config.relay_linger;
     auto engine = model::Engine::open(engine_config);
     if (!engine) return fail("cannot start the engine", engine.error());
 

@@ -110,7 +110,13 @@ struct Relay::Impl {
             if (failing) log::info(kComponent, "relaying again");
             failing = false;
             delay = options.retry_delay;
-            if (*relayed > 0) continue;  // there may be more: look again at once
+            if (*relayed >= options.batch_size || (*relayed > 0 && options.linger.count() <= 0)) continue;
+            if (*relayed > 0) {
+                // Writes are arriving: let the next ones gather for a moment rather than waking
+                // for each commit (a notify does not cut this short; only stop() does).
+                wake.wait_for(lock, options.linger, [&] { return stopping; });
+                continue;
+            }
             wake.wait_for(lock, options.poll_interval, [&] { return woken || stopping; });
         }
     }
@@ -165,6 +171,7 @@ void Relay::stop() noexcept {
 void Relay::notify() noexcept {
     {
         std::lock_guard lock(impl_->wake_mutex);
+        if (impl_->woken) return;  // already told, and not yet looked: one wake-up is enough
         impl_->woken = true;
     }
     impl_->wake.notify_one();

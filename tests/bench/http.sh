@@ -4,8 +4,9 @@
 #
 #   tests/bench/http.sh [seconds per workload, default 10]
 #
-# Workloads: GET by id (warm), POST create (validated) on the memory and SQLite stores, PATCH with
-# If-Match. Both servers get 2 worker threads; wrk runs 2 threads, 64 connections.
+# Workloads: GET by id (warm), POST create (validated: a plan, which is a graph of 8 objects, and a
+# flat GUID document) on the memory and SQLite stores, PATCH with If-Match. Both servers get 2 worker
+# threads; wrk runs 2 threads, 64 connections.
 set -eu
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
@@ -88,6 +89,14 @@ request = function()
   return wrk.format("POST", "/api/plans/", {["Content-Type"] = "application/json"}, table.concat(parts, suffix))
 end
 LUA
+cat > "$work/guid.lua" <<'LUA'
+-- A flat validated document (seed 002's GUID): the server generates the id and the expiry, so every
+-- request creates a new document with one stored object and one event.
+wrk.method = "POST"
+wrk.path = "/guid"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"user":"bench"}'
+LUA
 cat > "$work/patch.lua" <<'LUA'
 -- Each wrk thread patches its own 500 of the 1000 counters, with the ETag it last saw for the counter
 -- (If-Match: * before the first answer, and again after a 412 from two in-flight requests on one counter).
@@ -154,6 +163,7 @@ for store in memory sqlite; do
     curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$plan" "$base/api/plans/"
     row "GET plan by id, warm ($store)" "$(measure "$base/api/plans/$plan_id")"
     row "POST plan, validated ($store)" "$(measure "$base/" -s "$work/post.lua")"
+    row "POST guid, validated ($store)" "$(measure "$base/" -s "$work/guid.lua")"
     stop_server
 done
 start_server "sqlite:$work/counters.db" tests/data/schemas

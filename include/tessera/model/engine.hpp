@@ -33,14 +33,14 @@ struct EngineConfig {
     /// Options of that bus. The engine sets `dead_letter_store` to its own store (inproc dead letters
     /// survive a restart). Defaults: see `events::BusOptions`.
     events::BusOptions bus_options;
-    /// The outbox relay: 256 events per batch, 30 s lease, 100 ms idle poll by default (see
-    /// `events::RelayOptions`). `relay.poll_interval` 0 runs no relay thread (call `relay().run_once()`).
+    /// The outbox relay: 256 events per batch, 30 s lease, 100 ms idle poll, 1 ms linger by default
+    /// (see `events::RelayOptions`). `relay.poll_interval` 0 runs no relay thread (call `relay().run_once()`).
     events::RelayOptions relay;
 };
 
 /// Owns a schema registry, a store and one `Collection` per schema, an event bus, plus background
 /// work: the TTL sweeper and the outbox relay, which publishes every committed event to the bus (woken
-/// by each commit that appends events, and polling for events other processes committed). Thread-safe:
+/// by a commit that appends events, and polling for events other processes committed). Thread-safe:
 /// collections may be used from any number of threads. Move-only.
 class Engine {
 public:

@@ -11,6 +11,7 @@
 
 #include <mutex>
 #include <set>
+#include <thread>
 
 using namespace std::chrono_literals;
 using tessera::ErrorCode;
@@ -243,6 +244,36 @@ TEST_SUITE("events") {
         relay.notify();
         CHECK(recorder.wait_for_count(1, 10s));
         relay.stop();
+        relay.stop();
+    }
+
+    TEST_CASE("Relay: an idle relay publishes at once; events committed while it lingers go out together") {
+        tessera::store::MemoryStore store;
+        auto bus = EventBus::open("inproc").value();
+        Recorder recorder;
+        auto subscription = bus->subscribe("#", recorder.handler(), {.name = "all"}).value();
+        RelayOptions options;
+        options.poll_interval = std::chrono::hours(1);  // only a notify can wake it in time
+        options.linger = 1s;                            // long enough that the writes below fall inside it
+        Relay relay(store, *bus, options);
+        relay.start();
+        write(store, "n0");
+        relay.notify();
+        CHECK(recorder.wait_for_count(1, 10s));  // idle: no linger before the first batch
+        for (int i = 1; i <= 5; ++i) {
+            // Spaced out, so a relay without a linger would publish each write on its own.
+            std::this_thread::sleep_for(10ms);
+            write(store, "n" + std::to_string(i));
+            relay.notify();  // does not cut the linger short
+        }
+        CHECK(recorder.wait_for_count(6, 10s));
+        // The relay counts a batch after acknowledging it, a moment after the subscriber saw it.
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (relay.stats().published < 6 && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(1ms);
+        }
+        CHECK(relay.stats().published == 6);
+        CHECK(relay.stats().batches == 2);
         relay.stop();
     }
 
