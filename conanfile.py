@@ -34,12 +34,15 @@ class TesseraConan(ConanFile):
         "fPIC": [True, False],
         "with_redis": [True, False],
         "with_amqp": [True, False],
+        # TESSERA_SERVER_JEMALLOC: tessera-server's allocator only; the library stays allocator-neutral.
+        "server_jemalloc": [True, False],
     }
     default_options = {
         "shared": False,
         "fPIC": True,
         "with_redis": True,
         "with_amqp": True,
+        "server_jemalloc": True,
     }
     test_package_folder = "tests/package"
     exports_sources = (
@@ -83,6 +86,9 @@ class TesseraConan(ConanFile):
             self.requires("hiredis/1.0.2")
         if self.options.with_amqp:
             self.requires("rabbitmq-c/0.11.0")
+        if self.options.server_jemalloc:
+            # Linked into tessera-server alone; nothing of it reaches the library's consumers.
+            self.requires("jemalloc/5.3.0", visible=False)
 
     def build_requirements(self):
         self.test_requires("doctest/2.4.9")
@@ -97,6 +103,7 @@ class TesseraConan(ConanFile):
         toolchain = CMakeToolchain(self)  # BUILD_SHARED_LIBS and PIC follow shared/fPIC
         toolchain.cache_variables["TESSERA_WITH_REDIS"] = bool(self.options.with_redis)
         toolchain.cache_variables["TESSERA_WITH_AMQP"] = bool(self.options.with_amqp)
+        toolchain.cache_variables["TESSERA_SERVER_JEMALLOC"] = bool(self.options.server_jemalloc)
         toolchain.cache_variables["TESSERA_BUILD_APPS"] = True
         toolchain.cache_variables["TESSERA_INSTALL"] = True
         toolchain.cache_variables["TESSERA_BUILD_EXAMPLES"] = False

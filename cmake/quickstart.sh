@@ -21,7 +21,7 @@ shift
 
 build_packages="g++ cmake ninja-build pkg-config
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libvalijson-dev libhiredis-dev
-    libcurl4-openssl-dev librabbitmq-dev libfmt-dev doctest-dev libsqlite3-dev libssl-dev"
+    libcurl4-openssl-dev librabbitmq-dev libfmt-dev doctest-dev libsqlite3-dev libssl-dev libjemalloc-dev"
 test_packages="redis-server rabbitmq-server curl"
 
 # Installs the Debian packages among "$@" that are not installed yet (apt-get only if needed).

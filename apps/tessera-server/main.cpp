@@ -79,7 +79,8 @@ int serve(const server::Config& config) {
         std::ofstream(config.ready_file) << bound << '\n';
     }
     log::info("server", "listening", {{"address", bound}, {"threads", config.threads}, {"store", engine->store().backend()}, {"bus", engine->bus().backend()},
-                                      {"collections", engine->collections().size()}, {"version", tessera::version()}});
+                                      {"collections", engine->collections().size()}, {"version", tessera::version()},
+                                      {"allocator", TESSERA_SERVER_ALLOCATOR}});
 
     // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, exit when the last connection
     // closes or the drain timeout ends. A second signal stops at once.
