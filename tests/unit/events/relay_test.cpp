@@ -118,6 +118,22 @@ RelayOptions manual(std::size_t batch_size) {
     return options;
 }
 
+// A relay for its background thread (not started) over a MemoryStore and an inproc bus whose
+// every event `recorder` sees. Its idle poll is an hour: only a notify wakes it in time.
+struct RelayOnThread {
+    explicit RelayOnThread(RelayOptions options) : relay(store, *bus, with_long_poll(options)) {}
+    static RelayOptions with_long_poll(RelayOptions options) {
+        options.poll_interval = std::chrono::hours(1);
+        return options;
+    }
+
+    tessera::store::MemoryStore store;
+    std::unique_ptr<EventBus> bus = EventBus::open("inproc").value();
+    Recorder recorder;
+    tessera::events::Subscription subscription = bus->subscribe("#", recorder.handler(), {.name = "all"}).value();
+    Relay relay;  // last: stops before what it uses goes
+};
+
 }  // namespace
 
 TEST_SUITE("events") {
@@ -231,42 +247,33 @@ TEST_SUITE("events") {
     }
 
     TEST_CASE("Relay: the background thread wakes on notify, and stops cleanly") {
-        tessera::store::MemoryStore store;
-        auto bus = EventBus::open("inproc").value();
-        Recorder recorder;
-        auto subscription = bus->subscribe("#", recorder.handler(), {.name = "all"}).value();
-        RelayOptions options;
-        options.poll_interval = std::chrono::hours(1);  // only a notify can wake it in time
-        Relay relay(store, *bus, options);
+        RelayOnThread on_thread({});
+        Relay& relay = on_thread.relay;
         relay.start();
         relay.start();  // no second thread
-        write(store, "n0");
+        write(on_thread.store, "n0");
         relay.notify();
-        CHECK(recorder.wait_for_count(1, 10s));
+        CHECK(on_thread.recorder.wait_for_count(1, 10s));
         relay.stop();
         relay.stop();
     }
 
     TEST_CASE("Relay: an idle relay publishes at once; events committed while it lingers go out together") {
-        tessera::store::MemoryStore store;
-        auto bus = EventBus::open("inproc").value();
-        Recorder recorder;
-        auto subscription = bus->subscribe("#", recorder.handler(), {.name = "all"}).value();
         RelayOptions options;
-        options.poll_interval = std::chrono::hours(1);  // only a notify can wake it in time
-        options.linger = 1s;                            // long enough that the writes below fall inside it
-        Relay relay(store, *bus, options);
+        options.linger = 1s;  // long enough that the writes below fall inside it
+        RelayOnThread on_thread(options);
+        Relay& relay = on_thread.relay;
         relay.start();
-        write(store, "n0");
+        write(on_thread.store, "n0");
         relay.notify();
-        CHECK(recorder.wait_for_count(1, 10s));  // idle: no linger before the first batch
+        CHECK(on_thread.recorder.wait_for_count(1, 10s));  // idle: no linger before the first batch
         for (int i = 1; i <= 5; ++i) {
             // Spaced out, so a relay without a linger would publish each write on its own.
             std::this_thread::sleep_for(10ms);
-            write(store, "n" + std::to_string(i));
+            write(on_thread.store, "n" + std::to_string(i));
             relay.notify();  // does not cut the linger short
         }
-        CHECK(recorder.wait_for_count(6, 10s));
+        CHECK(on_thread.recorder.wait_for_count(6, 10s));
         // The relay counts a batch after acknowledging it, a moment after the subscriber saw it.
         const auto deadline = std::chrono::steady_clock::now() + 10s;
         while (relay.stats().published < 6 && std::chrono::steady_clock::now() < deadline) {
