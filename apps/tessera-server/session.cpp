@@ -43,6 +43,11 @@ std::string request_id_for(std::string_view given) {
 
 const std::string kServerHeader = "tessera/" + std::string(tessera::version());
 
+// RFC 9110 §6.4.1: 1xx, 204 and 304 responses end after their header.
+bool allows_body(int status) noexcept {
+    return status >= 200 && status != 204 && status != 304;
+}
+
 // Appends a header field value with any CR or LF dropped: a value that reached a response from a
 // request (an id in a Location, say) must not be able to start a header of its own.
 void append_field_value(std::string& out, std::string_view value) {
@@ -63,7 +68,7 @@ void write_head(std::string& out,
                 bool own_length,
                 bool keep_alive) {
     const auto status = static_cast<http::status>(response.status);
-    const bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
+    const bool bodiless = !allows_body(response.status);
     out.clear();
     out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     out += std::to_string(response.status);
@@ -217,7 +222,9 @@ void Session::reply_and_close(int status, std::string_view detail) {
 void Session::write(
     rest::Response& response, unsigned version, std::string_view request_id, bool own_length, bool keep_alive) {
     write_head(response_head_, response, version, request_id, own_length, keep_alive);
-    response_body_ = std::move(response.body);
+    // Where a status allows no body (1xx, 204, 304) none is sent, whatever the Api put there: a
+    // stray body would be read as the start of the next response.
+    response_body_ = allows_body(response.status) ? std::move(response.body) : std::string();
     const std::array<net::const_buffer, 2> buffers{net::buffer(response_head_), net::buffer(response_body_)};
     stream_.expires_after(config_.header_timeout);
     net::async_write(stream_, buffers, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {

@@ -399,8 +399,10 @@ Response Api::handle(const Request& request) noexcept {
         response = make_problem(Error(ErrorCode::internal, "internal error"));
     }
     if (request.method == "HEAD") {
-        // Same headers as GET, no content (RFC 9110 §9.3.2).
-        response.headers.set("Content-Length", std::to_string(response.body.size()));
+        // Same headers as GET, no content (RFC 9110 §9.3.2); a 304 or 204 has no length to report.
+        if (response.status != 304 && response.status != 204) {
+            response.headers.set("Content-Length", std::to_string(response.body.size()));
+        }
         response.body.clear();
     }
     try {

@@ -200,6 +200,11 @@ TEST_SUITE("server") {
         const auto head = connection.read_until([](const std::string& t) { return t.ends_with("\r\n\r\n"); });
         CHECK(head.find(content_length) != std::string::npos);  // the GET's length...
         CHECK(head.ends_with("\r\n\r\n"));                     // ...and no body
+        connection.send_all("HEAD /api/counters/c1 HTTP/1.1\r\nHost: t\r\nIf-None-Match: " + etag + "\r\n\r\n");
+        const auto head_not_modified =
+            connection.read_until([](const std::string& t) { return t.ends_with("\r\n\r\n"); });
+        CHECK(head_not_modified.starts_with("HTTP/1.1 304 Not Modified\r\n"));
+        CHECK(head_not_modified.find("Content-Length") == std::string::npos);
         const auto deleted = exchange("DELETE /api/counters/c1 HTTP/1.1\r\nHost: t\r\nIf-Match: " + etag + "\r\n\r\n");
         CHECK(deleted.starts_with("HTTP/1.1 204 No Content\r\n"));
         CHECK(deleted.find("Content-Length") == std::string::npos);

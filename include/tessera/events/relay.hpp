@@ -35,14 +35,14 @@ struct RelayOptions {
     /// Background thread: how often to look at the outbox when idle (a `notify` wakes it earlier);
     /// 0 means no thread (call `run_once`). Default 100 ms.
     std::chrono::milliseconds poll_interval{100};
+    std::chrono::milliseconds retry_delay{100};       ///< First delay after a failure; doubles. Default 100 ms.
+    std::chrono::milliseconds max_retry_delay{5000};  ///< Cap on that delay. Default 5 s.
     /// Background thread: after publishing a batch smaller than `batch_size`, wait this long before
     /// looking again, so the events committed meanwhile go out together. Under a steady stream of
     /// writes the relay then wakes once per linger rather than once per commit, which on a busy
     /// server costs the writers less than the events' extra delay; an event committed while the
     /// relay is idle still goes out at once. 0 looks again at once. Default 1 ms.
     std::chrono::microseconds linger{1000};
-    std::chrono::milliseconds retry_delay{100};       ///< First delay after a failure; doubles. Default 100 ms.
-    std::chrono::milliseconds max_retry_delay{5000};  ///< Cap on that delay. Default 5 s.
 };
 
 /// Time from an event's commit to its confirmation by the bus, as a cumulative histogram
@@ -93,7 +93,8 @@ public:
     /// acknowledged if confirmed; then the thread is joined. Idempotent.
     void stop() noexcept;
 
-    /// Wakes the background thread now (events were just committed). Cheap; callable from any thread.
+    /// Tells the background thread events were just committed: an idle thread looks at once, one in
+    /// its linger when that ends. Cheap; callable from any thread.
     void notify() noexcept;
 
     RelayStats stats() const;
