@@ -59,7 +59,7 @@ bool is_events_admin(std::span<const std::string> segments) noexcept {
     return segments.size() >= 2 && segments[0] == "api" && segments[1] == "_events";
 }
 
-std::string events_admin_label(std::span<const std::string> segments) {
+std::string_view events_admin_label(std::span<const std::string> segments) {
     if (segments.size() == 2) return "/api/_events";
     if (segments.size() == 3 && segments[2] == "deadletters") return "/api/_events/deadletters";
     if (segments.size() == 4 && segments[2] == "deadletters" && segments[3] == "replay")
@@ -75,7 +75,7 @@ Response events_admin(model::Engine& engine,
                       std::span<const std::string> segments,
                       std::string_view query,
                       const std::function<Response(const Error&)>& failure) {
-    const std::string label = events_admin_label(segments);
+    const std::string_view label = events_admin_label(segments);
     const std::string& method = request.method;
     if (label == "/api/_events") {
         if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method);

@@ -20,8 +20,9 @@ namespace tessera::rest {
 /// True if the path `segments` address the event admin routes (they start with "api", "_events").
 bool is_events_admin(std::span<const std::string> segments) noexcept;
 
-/// The route template of an event admin path, for metrics labels ("/api/_events/deadletters/{id}/replay").
-std::string events_admin_label(std::span<const std::string> segments);
+/// The route template of an event admin path, for metrics labels ("/api/_events/deadletters/{id}/replay");
+/// a literal, so a route may keep the view.
+std::string_view events_admin_label(std::span<const std::string> segments);
 
 /// Answers an event admin request. `segments` is the decoded path, `query` the raw query string;
 /// `failure` turns an Error into the problem response (so it is logged and counted like any other).
