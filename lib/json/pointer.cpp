@@ -34,6 +34,18 @@ Error with_pointer(const Error& error, std::string_view pointer) {
     return pointer_error(error.code(), pointer, error.message());
 }
 
+void append_escaped(std::string& out, std::string_view token) {
+    for (const char c : token) {
+        if (c == '~') {
+            out += "~0";
+        } else if (c == '/') {
+            out += "~1";
+        } else {
+            out += c;
+        }
+    }
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> parse_pointer(std::string_view pointer) {
@@ -65,22 +77,18 @@ Result<std::vector<std::string>> parse_pointer(std::string_view pointer) {
 std::string escape_token(std::string_view token) {
     std::string escaped;
     escaped.reserve(token.size());
-    for (const char c : token) {
-        if (c == '~') {
-            escaped += "~0";
-        } else if (c == '/') {
-            escaped += "~1";
-        } else {
-            escaped += c;
-        }
-    }
+    append_escaped(escaped, token);
     return escaped;
+}
+
+void append_token_to(std::string& pointer, std::string_view token) {
+    pointer += '/';
+    append_escaped(pointer, token);
 }
 
 std::string append_token(std::string_view base, std::string_view token) {
     std::string pointer(base);
-    pointer += '/';
-    pointer += escape_token(token);
+    append_token_to(pointer, token);
     return pointer;
 }
 

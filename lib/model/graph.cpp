@@ -137,19 +137,42 @@ Result<std::vector<Node>> fetch_nodes(store::Store& store, const std::set<Key>& 
     return out;
 }
 
+// A JSON Pointer grown by one token for the life of a scope: the split walks down and back up a
+// document without making a string per member; pointers are copied only where a link needs one.
+class PointerStep {
+public:
+    PointerStep(std::string& pointer, std::string_view token) : pointer_(pointer), size_(pointer.size()) {
+        json::append_token_to(pointer_, token);
+    }
+    PointerStep(std::string& pointer, std::size_t index) : pointer_(pointer), size_(pointer.size()) {
+        char digits[20];
+        const auto end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+        pointer_ += '/';
+        pointer_.append(digits, end);
+    }
+    ~PointerStep() { pointer_.resize(size_); }
+    PointerStep(const PointerStep&) = delete;
+    PointerStep& operator=(const PointerStep&) = delete;
+
+private:
+    std::string& pointer_;
+    std::size_t size_;
+};
+
 // Splits one object tree into nodes. `nodes` holds every node found so far (root first), `index` maps
 // keys to positions so a repeated entity is stored once.
 class Splitter {
 public:
     Splitter(const EntityCodec& codec, std::vector<Node>& nodes) : codec_(codec), nodes_(nodes) {}
 
-    Result<void> add(const Key& key, const value& document, const std::string& document_pointer) {
+    Result<void> add(const Key& key, const value& document, std::string document_pointer) {
         const std::size_t position = nodes_.size();
         index_.emplace(key, position);
         nodes_.push_back(Node{key, {}, {}, 0, {}, {}, std::nullopt});
         Node node;
         node.key = key;
-        auto stored = strip(document, node, "", document_pointer, true);
+        std::string pointer;
+        auto stored = strip(document, node, pointer, document_pointer, true);
         if (!stored) return std::move(stored).error();
         node.text = json::to_canonical(*stored);
         nodes_[position] = std::move(node);
@@ -158,7 +181,8 @@ public:
 
 private:
     // Copies `v` with nested entities replaced by links; `top` is the owner's own top-level object.
-    Result<value> strip(const value& v, Node& owner, const std::string& pointer, const std::string& document_pointer, bool top) {
+    // `pointer` is where `v` is in the owner's stored form, `document_pointer` where in the document.
+    Result<value> strip(const value& v, Node& owner, std::string& pointer, std::string& document_pointer, bool top) {
         if (v.is_object()) {
             const auto& o = v.as_object();
             if (!top) {
@@ -167,7 +191,9 @@ private:
             object out;
             out.reserve(o.size());
             for (const auto& [k, member] : o) {
-                auto stripped = strip(member, owner, json::append_token(pointer, k), json::append_token(document_pointer, k), false);
+                const PointerStep in_owner(pointer, k);
+                const PointerStep in_document(document_pointer, k);
+                auto stripped = strip(member, owner, pointer, document_pointer, false);
                 if (!stripped) return stripped;
                 out.emplace(k, std::move(*stripped));
             }
@@ -178,7 +204,9 @@ private:
             array out;
             out.reserve(a.size());
             for (std::size_t i = 0; i < a.size(); ++i) {
-                auto stripped = strip(a[i], owner, json::append_index(pointer, i), json::append_index(document_pointer, i), false);
+                const PointerStep in_owner(pointer, i);
+                const PointerStep in_document(document_pointer, i);
+                auto stripped = strip(a[i], owner, pointer, document_pointer, false);
                 if (!stripped) return stripped;
                 out.push_back(std::move(*stripped));
             }

@@ -21,6 +21,8 @@ std::string escape_token(std::string_view token);
 
 /// `base` + "/" + escape_token(token).
 std::string append_token(std::string_view base, std::string_view token);
+/// Appends "/" + escape_token(token) to `pointer` in place (no temporary string).
+void append_token_to(std::string& pointer, std::string_view token);
 /// `base` + "/" + index.
 std::string append_index(std::string_view base, std::size_t index);
 

@@ -80,7 +80,7 @@ TEST_SUITE("json") {
         }
     }
 
-    TEST_CASE("pointer: escape_token, append_token and append_index build pointers") {
+    TEST_CASE("pointer: escape_token, append_token(_to) and append_index build pointers") {
         CHECK(json::escape_token("a/b~c") == "a~1b~0c");
         CHECK(json::escape_token("") == "");
         CHECK(json::append_token("", "a/b") == "/a~1b");
@@ -88,6 +88,9 @@ TEST_SUITE("json") {
         CHECK(json::append_token("/x", "") == "/x/");
         CHECK(json::append_index("/items", 12) == "/items/12");
         CHECK(json::append_index("", 0) == "/0");
+        std::string in_place = "/x";
+        json::append_token_to(in_place, "a/b~c");
+        CHECK(in_place == "/x/a~1b~0c");
         for (const char* token : {"", "~", "/", "~1", "a/~b", "~0/"}) {
             CHECK(json::parse_pointer(json::append_token("", token)).value() == std::vector<std::string>{token});
         }
