@@ -28,6 +28,9 @@ public:
                                                                  std::span<const std::string> ids) override {
         return inner_.get_many(collection, ids);
     }
+    Result<std::vector<std::optional<store::Document>>> get_refs(std::span<const store::DocumentRef> refs) override {
+        return inner_.get_refs(refs);
+    }
     Result<store::Page> scan(std::string_view collection, std::string_view cursor, std::size_t limit) override {
         return inner_.scan(collection, cursor, limit);
     }

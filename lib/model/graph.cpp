@@ -119,20 +119,20 @@ Result<Node> node_from(store::Document&& doc) {
     return node;
 }
 
-// The stored objects among `keys` that exist, with one get_many per collection.
+// The stored objects among `keys` that exist, read at once (one read transaction on SQLite).
 Result<std::vector<Node>> fetch_nodes(store::Store& store, const std::set<Key>& keys) {
-    std::map<std::string, std::vector<std::string>> by_collection;
-    for (const auto& key : keys) by_collection[key.collection].push_back(key.id);
+    std::vector<store::DocumentRef> refs;
+    refs.reserve(keys.size());
+    for (const auto& key : keys) refs.push_back({key.collection, key.id});
+    auto docs = store.get_refs(refs);
+    if (!docs) return std::move(docs).error();
     std::vector<Node> out;
-    for (const auto& [collection, ids] : by_collection) {
-        auto docs = store.get_many(collection, ids);
-        if (!docs) return std::move(docs).error();
-        for (auto& found : *docs) {
-            if (!found) continue;
-            auto node = node_from(std::move(*found));
-            if (!node) return std::move(node).error();
-            out.push_back(std::move(*node));
-        }
+    out.reserve(docs->size());
+    for (auto& found : *docs) {
+        if (!found) continue;
+        auto node = node_from(std::move(*found));
+        if (!node) return std::move(node).error();
+        out.push_back(std::move(*node));
     }
     return out;
 }
@@ -409,7 +409,7 @@ Result<Nodes> load_nodes(store::Store& store, const Key& root) {
     enqueue(*root_node);
     nodes.emplace(root, std::move(*root_node));
 
-    // One get_many per collection per level of the graph.
+    // One read per level of the graph.
     while (!frontier.empty()) {
         auto level = fetch_nodes(store, frontier);
         if (!level) return std::move(level).error();

@@ -91,7 +91,7 @@ private:
     const schema::EntityPolicy* policy_;
 };
 
-/// Reads `root` and every object reachable from it (one `get_many` per collection per level).
+/// Reads `root` and every object reachable from it (one `Store::get_refs` per level).
 /// Errors: `not_found` if the root is absent; store errors.
 Result<Nodes> load_nodes(store::Store& store, const Key& root);
 

@@ -163,6 +163,18 @@ Result<std::vector<std::optional<Document>>> MemoryStore::get_many(std::string_v
     return out;
 }
 
+Result<std::vector<std::optional<Document>>> MemoryStore::get_refs(std::span<const DocumentRef> refs) {
+    const TimePoint now = internal::now(impl_->options);
+    std::vector<std::optional<Document>> out(refs.size());
+    std::shared_lock lock(impl_->mutex);
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+        if (const Record* record = impl_->find_live(refs[i].collection, refs[i].id, now)) {
+            out[i] = to_document(refs[i].collection, std::string(refs[i].id), *record);
+        }
+    }
+    return out;
+}
+
 Result<Page> MemoryStore::scan(std::string_view collection, std::string_view cursor, std::size_t limit) {
     TESSERA_ASSERT(limit > 0);
     auto after = internal::decode_cursor(collection, cursor);

@@ -11,6 +11,7 @@
 #include <boost/url/url_view.hpp>
 
 #include <charconv>
+#include <map>
 
 namespace tessera::store {
 namespace {
@@ -99,6 +100,23 @@ Result<std::unique_ptr<Store>> open_redis(std::string_view url, boost::urls::url
 }
 
 }  // namespace
+
+Result<std::vector<std::optional<Document>>> Store::get_refs(std::span<const DocumentRef> refs) {
+    // Positions of the refs per collection, so each collection is one get_many.
+    std::map<std::string_view, std::pair<std::vector<std::string>, std::vector<std::size_t>>> by_collection;
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+        auto& [ids, positions] = by_collection[refs[i].collection];
+        ids.emplace_back(refs[i].id);
+        positions.push_back(i);
+    }
+    std::vector<std::optional<Document>> out(refs.size());
+    for (const auto& [collection, wanted] : by_collection) {
+        auto found = get_many(collection, wanted.first);
+        if (!found) return std::move(found).error();
+        for (std::size_t k = 0; k < found->size(); ++k) out[wanted.second[k]] = std::move((*found)[k]);
+    }
+    return out;
+}
 
 Result<std::unique_ptr<Store>> Store::open(std::string_view url, const StoreOptions& options) {
     const auto parsed = boost::urls::parse_uri(url);

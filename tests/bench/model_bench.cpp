@@ -1,7 +1,8 @@
-// Engine micro-benchmark: what a plan costs without HTTP. An Engine on the memory store with the
-// repository's schemas and its background relay publishing to the in-process bus (no subscriber),
+// Engine micro-benchmark: what a plan costs without HTTP. An Engine on a store (memory by default) with
+// the repository's schemas and its background relay publishing to the in-process bus (no subscriber),
 // as tessera-server runs it.
 //
+//   TESSERA_BENCH_STORE=sqlite:/tmp/bench.db   (default memory:)
 //   tessera-model-bench [--benchmark_filter=...]
 //
 //   plan/create   parse the seed plan (962 B) with fresh ids, validate, split into 8 objects + 7 link
@@ -28,7 +29,8 @@ tessera::model::Engine& engine() {
     static tessera::model::Engine instance = [] {
         tessera::model::EngineConfig config;
         config.schemas = TESSERA_SOURCE_DIR "/schemas";
-        config.store_url = "memory:";
+        const char* store = std::getenv("TESSERA_BENCH_STORE");
+        config.store_url = store != nullptr ? store : "memory:";
         auto opened = tessera::model::Engine::open(config);
         if (!opened) {
             std::fprintf(stderr, "cannot open the engine: %s\n", opened.error().to_string().c_str());

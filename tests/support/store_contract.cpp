@@ -138,6 +138,26 @@ void documents(StoreBackend& backend, ManualClock& clock, const store::StoreOpti
     auto seen = other->get("plans", "p1");
     REQUIRE(seen);
     CHECK(*seen == *got);
+
+    // get_refs: any mix of collections, in order, repeats and misses included.
+    put_ok(*store, "services", "s1", R"({"s":1})");
+    const std::vector<store::DocumentRef> refs{
+        {"plans", "p1"}, {"services", "s1"}, {"services", "p1"}, {"nowhere", "x"}, {"plans", "p1"}};
+    auto each = store->get_refs(refs);
+    REQUIRE(each);
+    REQUIRE(each->size() == 5);
+    REQUIRE((*each)[0]);
+    CHECK(*(*each)[0] == *got);
+    REQUIRE((*each)[1]);
+    CHECK((*each)[1]->collection == "services");
+    CHECK((*each)[1]->id == "s1");
+    CHECK((*each)[1]->body == R"({"s":1})");
+    CHECK_FALSE((*each)[2]);
+    CHECK_FALSE((*each)[3]);
+    CHECK((*each)[4] == (*each)[0]);
+    auto no_refs = store->get_refs({});
+    REQUIRE(no_refs);
+    CHECK(no_refs->empty());
 }
 
 void versions(StoreBackend& backend, ManualClock& clock, const store::StoreOptions& options) {
@@ -292,6 +312,11 @@ void ttl(StoreBackend& backend, ManualClock& clock, const store::StoreOptions& o
     CHECK_FALSE((*many)[0]);
     CHECK((*many)[1]);
     CHECK((*many)[2]);
+    const std::vector<store::DocumentRef> refs{{"t", "1"}, {"t", "2"}};
+    auto each = store->get_refs(refs);
+    REQUIRE(each);
+    CHECK_FALSE((*each)[0]);
+    CHECK((*each)[1]);
     auto page = store->scan("t", "", 10);
     REQUIRE(page);
     REQUIRE(page->documents.size() == 2);

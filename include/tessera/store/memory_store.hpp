@@ -22,6 +22,7 @@ public:
     Result<Document> get(std::string_view collection, std::string_view id) override;
     Result<std::vector<std::optional<Document>>> get_many(std::string_view collection,
                                                           std::span<const std::string> ids) override;
+    Result<std::vector<std::optional<Document>>> get_refs(std::span<const DocumentRef> refs) override;
     Result<Page> scan(std::string_view collection, std::string_view cursor, std::size_t limit) override;
     Result<std::uint64_t> count(std::string_view collection) override;
     Result<CommitResult> commit(const Batch& batch) override;

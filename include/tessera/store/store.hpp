@@ -33,6 +33,12 @@ namespace tessera::store {
 using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;
 
+/// Names one document by views into the caller's strings (for `Store::get_refs`).
+struct DocumentRef {
+    std::string_view collection;
+    std::string_view id;
+};
+
 /// A stored document. `body` is JSON text (the engine stores canonical JSON); the store never
 /// parses it.
 struct Document {
@@ -168,6 +174,11 @@ public:
     /// Documents for `ids` in the same order; a missing or expired one is `std::nullopt`.
     virtual Result<std::vector<std::optional<Document>>> get_many(std::string_view collection,
                                                                   std::span<const std::string> ids) = 0;
+
+    /// Documents for `refs`, which may name any mix of collections, in the same order; a missing or
+    /// expired one is `std::nullopt`. The memory and SQLite stores read them all at once (SQLite: in
+    /// one read transaction, so from one snapshot); the default calls `get_many` per collection.
+    virtual Result<std::vector<std::optional<Document>>> get_refs(std::span<const DocumentRef> refs);
 
     /// Up to `limit` documents of `collection` in ascending id order (byte-wise) with id > the one
     /// `cursor` encodes (empty cursor: from the start). Stable under concurrent writes: a document

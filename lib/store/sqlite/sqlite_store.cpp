@@ -512,22 +512,30 @@ Result<Document> SqliteStore::get(std::string_view collection, std::string_view 
 
 Result<std::vector<std::optional<Document>>> SqliteStore::get_many(std::string_view collection,
                                                                    std::span<const std::string> ids) {
+    std::vector<DocumentRef> refs;
+    refs.reserve(ids.size());
+    for (const std::string& id : ids) refs.push_back({collection, id});
+    return get_refs(refs);
+}
+
+Result<std::vector<std::optional<Document>>> SqliteStore::get_refs(std::span<const DocumentRef> refs) {
     const std::int64_t now = internal::to_micros(internal::now(impl_->options));
     auto reader = impl_->reader();
     if (!reader) return std::move(reader).error();
     Connection& r = **reader;
-    // One read transaction, so every document comes from the same snapshot.
+    // One read transaction, so every document comes from the same snapshot (and the file locks
+    // a transaction takes are taken once).
     if (auto begun = r.run(kBeginRead, "cannot begin a read transaction"); !begun) return std::move(begun).error();
-    std::vector<std::optional<Document>> out(ids.size());
+    std::vector<std::optional<Document>> out(refs.size());
     Result<void> status;
-    for (std::size_t i = 0; i < ids.size() && status; ++i) {
+    for (std::size_t i = 0; i < refs.size() && status; ++i) {
         Scoped s(r[kGet]);
-        set_param(s, 1, collection);
-        set_param(s, 2, ids[i]);
+        set_param(s, 1, refs[i].collection);
+        set_param(s, 2, refs[i].id);
         set_param(s, 3, now);
         const int rc = sqlite3_step(s);
         if (rc == SQLITE_ROW) {
-            out[i] = read_document(s, collection, ids[i], 0);
+            out[i] = read_document(s, refs[i].collection, std::string(refs[i].id), 0);
         } else if (rc != SQLITE_DONE) {
             status = r.error("cannot read a document", rc);
         }
