@@ -5,6 +5,7 @@
 #include <tessera/json/canonical.hpp>
 #include <tessera/json/parse.hpp>
 #include <tessera/model/engine.hpp>
+#include <tessera/rest/api.hpp>
 
 #include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
@@ -107,7 +108,7 @@ void run_graph_contract(const StoreFactory& make_store) {
         CHECK(saw);
     }
 
-    SUBCASE("graph: a shared service is stored once; changing it changes both plans and their tags") {
+    SUBCASE("graph: a shared service is stored once; PATCH /api/services changes both plans and their tags") {
         auto engine = make_engine(make_store);
         auto& plans = *engine.collection("plans");
         auto first = plans.create(plan);
@@ -116,14 +117,32 @@ void run_graph_contract(const StoreFactory& make_store) {
         REQUIRE_MESSAGE(second, (second ? "" : second.error().to_string()));
         CHECK(count(engine, "services") == 2);  // the shared one is not duplicated
 
-        auto patched = engine.collection("services")->merge_patch(service_id, boost::json::parse(R"({"name":"Renamed"})"));
-        REQUIRE_MESSAGE(patched, (patched ? "" : patched.error().to_string()));
-        auto a = plans.get(plan_id).value();
-        auto b = plans.get("plan-two").value();
-        CHECK(a.body.at("linkedPlanServices").at(0).at("linkedService").at("name").as_string() == "Renamed");
-        CHECK(b.body.at("linkedPlanServices").at(0).at("linkedService").at("name").as_string() == "Renamed");
-        CHECK_FALSE(a.etag == first->etag);
-        CHECK_FALSE(b.etag == second->etag);
+        // Through the REST routes, as a client does: PATCH /api/services/{id}, then GET both plans.
+        rest::Api api(engine);
+        const auto call = [&](std::string method, std::string target, std::string body = {},
+                              std::vector<std::pair<std::string, std::string>> headers = {}) {
+            rest::Request request;
+            request.method = std::move(method);
+            request.target = std::move(target);
+            request.body = std::move(body);
+            for (auto& [name, value] : headers) request.headers.add(std::move(name), std::move(value));
+            return api.handle(request);
+        };
+        const auto service = call("GET", "/api/services/" + service_id);
+        REQUIRE(service.status == 200);
+        const auto patched = call("PATCH", "/api/services/" + service_id, R"({"name":"Renamed"})",
+                                  {{"Content-Type", "application/merge-patch+json"},
+                                   {"If-Match", std::string(*service.headers.get("ETag"))}});
+        REQUIRE_MESSAGE(patched.status == 200, patched.body);
+        const auto a = call("GET", "/api/plans/" + plan_id);
+        const auto b = call("GET", "/api/plans/plan-two");
+        REQUIRE(a.status == 200);
+        REQUIRE(b.status == 200);
+        CHECK(boost::json::parse(a.body).at("linkedPlanServices").at(0).at("linkedService").at("name") == "Renamed");
+        CHECK(boost::json::parse(b.body).at("linkedPlanServices").at(0).at("linkedService").at("name") == "Renamed");
+        CHECK(a.headers.get("ETag") != first->etag.to_header());
+        CHECK(b.headers.get("ETag") != second->etag.to_header());
+        CHECK(a.headers.get("ETag") == plans.get(plan_id).value().etag.to_header());
     }
 
     SUBCASE("graph: deleting a plan removes its own entities and keeps shared ones") {
