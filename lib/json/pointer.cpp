@@ -93,7 +93,16 @@ std::string append_token(std::string_view base, std::string_view token) {
 }
 
 std::string append_index(std::string_view base, std::size_t index) {
-    return append_token(base, std::to_string(index));
+    std::string pointer(base);
+    append_index_to(pointer, index);
+    return pointer;
+}
+
+void append_index_to(std::string& pointer, std::size_t index) {
+    char digits[20];
+    const auto end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+    pointer += '/';
+    pointer.append(digits, end);
 }
 
 const boost::json::value* find_at(const boost::json::value& document, Tokens tokens) noexcept {

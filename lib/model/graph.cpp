@@ -107,7 +107,7 @@ std::vector<TextLink> scan_links(std::string_view text) {
     return out;
 }
 
-Result<Node> node_from(store::Document&& doc) {
+Node node_from(store::Document&& doc) {
     Node node;
     node.key = {std::move(doc.collection), std::move(doc.id)};
     node.text = std::move(doc.body);
@@ -130,9 +130,7 @@ Result<std::vector<Node>> fetch_nodes(store::Store& store, const std::set<Key>& 
     out.reserve(docs->size());
     for (auto& found : *docs) {
         if (!found) continue;
-        auto node = node_from(std::move(*found));
-        if (!node) return std::move(node).error();
-        out.push_back(std::move(*node));
+        out.push_back(node_from(std::move(*found)));
     }
     return out;
 }
@@ -145,10 +143,7 @@ public:
         json::append_token_to(pointer_, token);
     }
     PointerStep(std::string& pointer, std::size_t index) : pointer_(pointer), size_(pointer.size()) {
-        char digits[20];
-        const auto end = std::to_chars(digits, digits + sizeof digits, index).ptr;
-        pointer_ += '/';
-        pointer_.append(digits, end);
+        json::append_index_to(pointer_, index);
     }
     ~PointerStep() { pointer_.resize(size_); }
     PointerStep(const PointerStep&) = delete;
@@ -171,8 +166,7 @@ public:
         nodes_.push_back(Node{key, {}, {}, 0, {}, {}, std::nullopt});
         Node node;
         node.key = key;
-        std::string pointer;
-        auto stored = strip(document, node, pointer, document_pointer, true);
+        auto stored = strip(document, node, document_pointer, true);
         if (!stored) return std::move(stored).error();
         node.text = json::to_canonical(*stored);
         nodes_[position] = std::move(node);
@@ -181,19 +175,18 @@ public:
 
 private:
     // Copies `v` with nested entities replaced by links; `top` is the owner's own top-level object.
-    // `pointer` is where `v` is in the owner's stored form, `document_pointer` where in the document.
-    Result<value> strip(const value& v, Node& owner, std::string& pointer, std::string& document_pointer, bool top) {
+    // `document_pointer` is where `v` is in the document (for errors).
+    Result<value> strip(const value& v, Node& owner, std::string& document_pointer, bool top) {
         if (v.is_object()) {
             const auto& o = v.as_object();
             if (!top) {
-                if (auto key = codec_.entity_key(o)) return link(*key, v, owner, pointer, document_pointer);
+                if (auto key = codec_.entity_key(o)) return link(*key, v, owner, document_pointer);
             }
             object out;
             out.reserve(o.size());
             for (const auto& [k, member] : o) {
-                const PointerStep in_owner(pointer, k);
                 const PointerStep in_document(document_pointer, k);
-                auto stripped = strip(member, owner, pointer, document_pointer, false);
+                auto stripped = strip(member, owner, document_pointer, false);
                 if (!stripped) return stripped;
                 out.emplace(k, std::move(*stripped));
             }
@@ -204,9 +197,8 @@ private:
             array out;
             out.reserve(a.size());
             for (std::size_t i = 0; i < a.size(); ++i) {
-                const PointerStep in_owner(pointer, i);
                 const PointerStep in_document(document_pointer, i);
-                auto stripped = strip(a[i], owner, pointer, document_pointer, false);
+                auto stripped = strip(a[i], owner, document_pointer, false);
                 if (!stripped) return stripped;
                 out.push_back(std::move(*stripped));
             }
@@ -215,9 +207,8 @@ private:
         return v;
     }
 
-    Result<value> link(const Key& key, const value& entity, Node& owner, const std::string& pointer,
-                       const std::string& document_pointer) {
-        owner.links.push_back({key, pointer});
+    Result<value> link(const Key& key, const value& entity, Node& owner, const std::string& document_pointer) {
+        owner.links.push_back(Link{key, {}, 0, 0});  // a split node's links are followed, never located
         if (auto seen = index_.find(key); seen != index_.end()) {
             // The same entity twice in one document: fine if both copies say the same.
             std::vector<Node> probe;
@@ -360,12 +351,8 @@ bool splice(const Key& key, const Nodes& nodes, std::set<Key>& path, std::string
         return true;
     }
     path.insert(key);
-    // Nodes read from the store know where their links are; nodes fresh from a split do not.
-    const auto& known = it->second.links;
-    std::vector<Link> scanned;
-    const auto& links = known.front().end != 0 ? known : (scanned = EntityCodec::links_in(text));
     std::size_t copied = 0;
-    for (const auto& link : links) {
+    for (const auto& link : it->second.links) {  // located in `text` when the node was read
         out.append(text, copied, link.begin - copied);
         if (!splice(link.child, nodes, path, out)) return false;
         copied = link.end;
@@ -396,8 +383,7 @@ std::vector<Link> EntityCodec::links_in(std::string_view text) {
 Result<Nodes> load_nodes(store::Store& store, const Key& root) {
     auto doc = store.get(root.collection, root.id);
     if (!doc) return std::move(doc).error();
-    auto root_node = node_from(std::move(*doc));
-    if (!root_node) return std::move(root_node).error();
+    Node root_node = node_from(std::move(*doc));
 
     Nodes nodes;
     std::set<Key> frontier;
@@ -406,8 +392,8 @@ Result<Nodes> load_nodes(store::Store& store, const Key& root) {
             if (!nodes.contains(link.child)) frontier.insert(link.child);
         }
     };
-    enqueue(*root_node);
-    nodes.emplace(root, std::move(*root_node));
+    enqueue(root_node);
+    nodes.emplace(root, std::move(root_node));
 
     // One read per level of the graph.
     while (!frontier.empty()) {
@@ -425,7 +411,6 @@ Result<Nodes> load_nodes(store::Store& store, const Key& root) {
 
 Result<std::map<Key, Parents>> load_parents(store::Store& store, const std::vector<Key>& keys) {
     std::map<Key, Parents> out;
-    if (keys.empty()) return out;
     std::vector<std::string> ids;
     ids.reserve(keys.size());
     for (const auto& key : keys) ids.push_back(key.str());

@@ -38,9 +38,9 @@ struct Key {
 struct Link {
     Key child;
     std::string relation;  // JSON Pointer of the link inside the parent's stored form ("/linkedService");
-                           // known after a split, "" for nodes read from the store
+                           // only from `links_of` (the graph view)
     std::size_t begin = 0;  // where the link's text starts in the parent's text...
-    std::size_t end = 0;    // ...and ends (one past its '}')
+    std::size_t end = 0;    // ...and ends (one past its '}'): only for nodes read from the store
 };
 
 /// One stored object: its stored form (nested entities replaced by links) and where it stands.
@@ -70,7 +70,8 @@ public:
     /// Errors: `invalid` if one entity id appears twice with different contents (pointer of the second).
     Result<std::vector<Node>> split(const Key& root, const boost::json::value& document) const;
 
-    /// The canonical text of `root` assembled from `nodes`: each link's text is replaced by its node's
+    /// The canonical text of `root` assembled from `nodes` as `load_nodes` returns them (their links
+    /// located in their texts): each link's text is replaced by its node's
     /// assembled text. Because stored forms are canonical and a link stands exactly where its entity
     /// goes, the result is the canonical text of the assembled document, without parsing anything.
     /// A link whose node is missing is dropped (array element or member) on a slower path.

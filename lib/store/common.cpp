@@ -168,4 +168,11 @@ void finish_page(Page& page, std::string_view collection, std::size_t limit) {
     page.next_cursor = encode_cursor(collection, page.documents.back().id);
 }
 
+std::vector<DocumentRef> refs_of(std::string_view collection, std::span<const std::string> ids) {
+    std::vector<DocumentRef> refs;
+    refs.reserve(ids.size());
+    for (const std::string& id : ids) refs.push_back({collection, id});
+    return refs;
+}
+
 }  // namespace tessera::store::internal

@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace tessera::store::internal {
 
@@ -53,5 +55,8 @@ Result<std::string> decode_cursor(std::string_view collection, std::string_view 
 /// Fills `page.next_cursor` from `page`, which holds up to `limit + 1` documents in id order (the
 /// extra one only tells that more follow), and drops the extra document.
 void finish_page(Page& page, std::string_view collection, std::size_t limit);
+
+/// `ids` of one collection as DocumentRefs (views into `ids`): get_many in terms of get_refs.
+std::vector<DocumentRef> refs_of(std::string_view collection, std::span<const std::string> ids);
 
 }  // namespace tessera::store::internal

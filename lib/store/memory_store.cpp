@@ -64,8 +64,8 @@ struct OutboxEntry {
     std::uint32_t claims = 0;
 };
 
-Document to_document(std::string_view collection, const std::string& id, const Record& record) {
-    return Document{std::string(collection), id,
+Document to_document(std::string_view collection, std::string_view id, const Record& record) {
+    return Document{std::string(collection), std::string(id),
                     record.body,             record.version,
                     record.created_at,       record.updated_at,
                     record.expires_at};
@@ -147,20 +147,12 @@ Result<Document> MemoryStore::get(std::string_view collection, std::string_view 
     std::shared_lock lock(impl_->mutex);
     const Record* record = impl_->find_live(collection, id, now);
     if (record == nullptr) return internal::not_found(collection, id);
-    return to_document(collection, std::string(id), *record);
+    return to_document(collection, id, *record);
 }
 
 Result<std::vector<std::optional<Document>>> MemoryStore::get_many(std::string_view collection,
                                                                    std::span<const std::string> ids) {
-    const TimePoint now = internal::now(impl_->options);
-    std::vector<std::optional<Document>> out(ids.size());
-    std::shared_lock lock(impl_->mutex);
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (const Record* record = impl_->find_live(collection, ids[i], now)) {
-            out[i] = to_document(collection, ids[i], *record);
-        }
-    }
-    return out;
+    return get_refs(internal::refs_of(collection, ids));
 }
 
 Result<std::vector<std::optional<Document>>> MemoryStore::get_refs(std::span<const DocumentRef> refs) {
@@ -169,7 +161,7 @@ Result<std::vector<std::optional<Document>>> MemoryStore::get_refs(std::span<con
     std::shared_lock lock(impl_->mutex);
     for (std::size_t i = 0; i < refs.size(); ++i) {
         if (const Record* record = impl_->find_live(refs[i].collection, refs[i].id, now)) {
-            out[i] = to_document(refs[i].collection, std::string(refs[i].id), *record);
+            out[i] = to_document(refs[i].collection, refs[i].id, *record);
         }
     }
     return out;

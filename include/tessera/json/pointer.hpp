@@ -25,6 +25,8 @@ std::string append_token(std::string_view base, std::string_view token);
 void append_token_to(std::string& pointer, std::string_view token);
 /// `base` + "/" + index.
 std::string append_index(std::string_view base, std::size_t index);
+/// Appends "/" + index to `pointer` in place.
+void append_index_to(std::string& pointer, std::size_t index);
 
 /// Finds the value at `pointer` in `document`. Returns nullptr if the pointer is well-formed but
 /// names nothing (missing member, index out of range, "-", or a non-numeric / leading-zero array

@@ -322,6 +322,18 @@ Document read_document(sqlite3_stmt* s, std::string_view collection, std::string
     return document;
 }
 
+// One live document, or nullopt. `now` hides expired ones.
+Result<std::optional<Document>> read_one(Connection& connection, DocumentRef ref, std::int64_t now) {
+    Scoped s(connection[kGet]);
+    set_param(s, 1, ref.collection);
+    set_param(s, 2, ref.id);
+    set_param(s, 3, now);
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) return std::optional<Document>(read_document(s, ref.collection, std::string(ref.id), 0));
+    if (rc == SQLITE_DONE) return std::optional<Document>();
+    return connection.error("cannot read a document", rc);
+}
+
 }  // namespace
 
 struct SqliteStore::Impl {
@@ -500,25 +512,20 @@ Result<Document> SqliteStore::get(std::string_view collection, std::string_view 
     const std::int64_t now = internal::to_micros(internal::now(impl_->options));
     auto reader = impl_->reader();
     if (!reader) return std::move(reader).error();
-    Scoped s((**reader)[kGet]);
-    set_param(s, 1, collection);
-    set_param(s, 2, id);
-    set_param(s, 3, now);
-    const int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) return read_document(s, collection, std::string(id), 0);
-    if (rc == SQLITE_DONE) return internal::not_found(collection, id);
-    return (*reader)->error("cannot read a document", rc);
+    auto found = read_one(**reader, {collection, id}, now);
+    if (!found) return std::move(found).error();
+    if (!*found) return internal::not_found(collection, id);
+    return std::move(**found);
 }
 
 Result<std::vector<std::optional<Document>>> SqliteStore::get_many(std::string_view collection,
                                                                    std::span<const std::string> ids) {
-    std::vector<DocumentRef> refs;
-    refs.reserve(ids.size());
-    for (const std::string& id : ids) refs.push_back({collection, id});
-    return get_refs(refs);
+    return get_refs(internal::refs_of(collection, ids));
 }
 
 Result<std::vector<std::optional<Document>>> SqliteStore::get_refs(std::span<const DocumentRef> refs) {
+    // Nothing to read is common (a write whose objects are all new): no reader, no transaction.
+    if (refs.empty()) return std::vector<std::optional<Document>>{};
     const std::int64_t now = internal::to_micros(internal::now(impl_->options));
     auto reader = impl_->reader();
     if (!reader) return std::move(reader).error();
@@ -529,15 +536,11 @@ Result<std::vector<std::optional<Document>>> SqliteStore::get_refs(std::span<con
     std::vector<std::optional<Document>> out(refs.size());
     Result<void> status;
     for (std::size_t i = 0; i < refs.size() && status; ++i) {
-        Scoped s(r[kGet]);
-        set_param(s, 1, refs[i].collection);
-        set_param(s, 2, refs[i].id);
-        set_param(s, 3, now);
-        const int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
-            out[i] = read_document(s, refs[i].collection, std::string(refs[i].id), 0);
-        } else if (rc != SQLITE_DONE) {
-            status = r.error("cannot read a document", rc);
+        auto found = read_one(r, refs[i], now);
+        if (found) {
+            out[i] = std::move(*found);
+        } else {
+            status = std::move(found).error();
         }
     }
     if (auto ended = r.run(kCommit, "cannot end a read transaction"); !ended && status) status = std::move(ended);
