@@ -41,6 +41,13 @@ BusStats Counters::snapshot(bool connected) const noexcept {
     return out;
 }
 
+Result<void> check_subscription(std::string_view pattern, const Handler& handler, const SubscribeOptions& options) {
+    if (pattern.empty()) return Error(ErrorCode::invalid, "a subscription needs a pattern (\"#\" for everything)");
+    if (!handler) return Error(ErrorCode::invalid, "a subscription needs a handler");
+    if (options.max_attempts == 0) return Error(ErrorCode::invalid, "max_attempts must be at least 1");
+    return {};
+}
+
 void block_async_signals() noexcept {
     sigset_t all;
     sigfillset(&all);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,13 @@ std::chrono::milliseconds backoff(std::chrono::milliseconds first,
 
 /// `url` with its password (if any) replaced by "***", for errors and logs.
 std::string redact_url(std::string_view url);
+
+/// How many dead letters `replay_all` takes in one call (both buses; documented on EventBus).
+inline constexpr std::size_t kReplayAllLimit = 10000;
+
+/// The arguments every bus's `subscribe` requires. Errors: `invalid` (no pattern, no handler,
+/// max_attempts 0).
+Result<void> check_subscription(std::string_view pattern, const Handler& handler, const SubscribeOptions& options);
 
 /// "<subscription>:<event id>": a dead letter's id.
 std::string dead_letter_id(std::string_view subscription, std::string_view event_id);

@@ -2,9 +2,10 @@
 
 #include <tessera/log.hpp>
 
+#include "events/common.hpp"
+
 #include <atomic>
 #include <condition_variable>
-#include <csignal>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -86,18 +87,13 @@ struct Engine::Impl {
         // Then the relay (nothing notifies it any more): it finishes and acknowledges the batch in
         // flight while the bus is still there; then the bus, whose handlers may still use the store.
         notifying.set_relay(nullptr);
-        if (relay) relay->stop();
-        relay.reset();
+        relay.reset();  // stops it
         bus.reset();
     }
 
     // Removes expired documents every `sweep_interval`; errors are logged and retried next period.
     void run_sweeper() noexcept {
-        // A library thread must not take the application's signals (SIGTERM, SIGINT...): they belong to
-        // whatever thread the application chose to handle them.
-        sigset_t all;
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, nullptr);
+        events::internal::block_async_signals();
         std::unique_lock lock(mutex);
         while (!wake.wait_for(lock, config.sweep_interval, [this] { return stopping; })) {
             lock.unlock();

@@ -13,7 +13,6 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/pchars.hpp>
 
-#include <charconv>
 #include <chrono>
 
 namespace tessera::rest {
@@ -295,16 +294,9 @@ struct Api::Impl {
         std::string cursor;
         for (auto param : target.params()) {
             if (param.key == "limit") {
-                std::size_t parsed = 0;
-                const auto& v = param.value;
-                auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
-                if (ec != std::errc{} || end != v.data() + v.size() || parsed == 0 || parsed > options.max_page_size) {
-                    return failure(Error(ErrorCode::invalid,
-                                         "limit must be an integer from 1 to " + std::to_string(options.max_page_size),
-                                         {{"kind", "syntax"}, {"parameter", "limit"}}),
-                                   request);
-                }
-                limit = parsed;
+                auto parsed = parse_limit(param.value, options.max_page_size);
+                if (!parsed) return failure(parsed.error(), request);
+                limit = *parsed;
             } else if (param.key == "cursor") {
                 cursor = param.value;
             }

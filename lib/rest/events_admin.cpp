@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 
 namespace tessera::rest {
 namespace {
@@ -87,13 +86,9 @@ Response events_admin(model::Engine& engine,
         if (auto params = boost::urls::parse_query(query)) {
             for (auto param : *params) {
                 if (param.key != "limit") continue;
-                const auto& v = param.value;
-                auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-                if (ec != std::errc{} || end != v.data() + v.size() || limit == 0 || limit > kMaxLimit) {
-                    return failure(Error(ErrorCode::invalid,
-                                         "limit must be an integer from 1 to " + std::to_string(kMaxLimit),
-                                         {{"kind", "syntax"}, {"parameter", "limit"}}));
-                }
+                auto parsed = parse_limit(param.value, kMaxLimit);
+                if (!parsed) return failure(parsed.error());
+                limit = *parsed;
             }
         }
         auto letters = engine.bus().dead_letters(limit);

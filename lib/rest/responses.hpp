@@ -3,7 +3,10 @@
 
 #include <tessera/rest/message.hpp>
 #include <tessera/rest/problem.hpp>
+#include <tessera/result.hpp>
 
+#include <charconv>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -23,6 +26,17 @@ inline Response method_not_allowed(std::string_view allow, std::string_view meth
     Response response = make_problem(405, "method " + std::string(method) + " is not allowed here");
     response.headers.set("Allow", std::string(allow));
     return response;
+}
+
+/// A `limit` query parameter: an integer from 1 to `max`. Errors: `invalid` naming the parameter.
+inline Result<std::size_t> parse_limit(std::string_view text, std::size_t max) {
+    std::size_t limit = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc{} || end != text.data() + text.size() || limit == 0 || limit > max) {
+        return Error(ErrorCode::invalid, "limit must be an integer from 1 to " + std::to_string(max),
+                     {{"kind", "syntax"}, {"parameter", "limit"}});
+    }
+    return limit;
 }
 
 }  // namespace tessera::rest

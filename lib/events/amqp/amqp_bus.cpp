@@ -19,7 +19,6 @@ namespace {
 
 constexpr std::string_view kComponent = "events.amqp";
 constexpr amqp_channel_t kChannel = 1;
-constexpr std::size_t kReplayAllLimit = 10000;
 constexpr std::size_t kMaxErrorText = 1024;
 // How often a consumer thread looks up from the socket to see whether it was cancelled.
 constexpr std::chrono::milliseconds kPoll{100};
@@ -458,9 +457,7 @@ Result<void> AmqpBus::publish(std::span<const CloudEvent> batch) {
 }
 
 Result<Subscription> AmqpBus::subscribe(std::string_view pattern, Handler handler, const SubscribeOptions& options) {
-    if (pattern.empty()) return Error(ErrorCode::invalid, "a subscription needs a pattern (\"#\" for everything)");
-    if (!handler) return Error(ErrorCode::invalid, "a subscription needs a handler");
-    if (options.max_attempts == 0) return Error(ErrorCode::invalid, "max_attempts must be at least 1");
+    if (auto valid = internal::check_subscription(pattern, handler, options); !valid) return std::move(valid).error();
     auto consumer = std::make_shared<Consumer>();
     consumer->pattern = std::string(pattern);
     consumer->handler = std::move(handler);
@@ -508,7 +505,7 @@ Result<void> AmqpBus::replay(std::string_view id) {
     std::lock_guard lock(impl_->admin_mutex);
     bool found = false;
     auto scanned = impl_->scan_dead_letters(
-        kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
+        internal::kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
             if (letter.id != id) return Impl::Visit{};
             found = true;
             if (auto sent = impl_->send_back(message, letter); !sent) return std::move(sent).error();
@@ -524,7 +521,7 @@ Result<std::size_t> AmqpBus::replay_all() {
     std::lock_guard lock(impl_->admin_mutex);
     std::size_t replayed = 0;
     auto scanned = impl_->scan_dead_letters(
-        kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
+        internal::kReplayAllLimit, [&](const amqp::Received& message, const DeadLetter& letter) -> Result<Impl::Visit> {
             auto sent = impl_->send_back(message, letter);
             if (sent) {
                 ++replayed;

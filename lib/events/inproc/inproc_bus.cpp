@@ -16,7 +16,6 @@ namespace tessera::events {
 namespace {
 
 constexpr std::string_view kComponent = "events.inproc";
-constexpr std::size_t kReplayAllLimit = 10000;
 
 struct Sub {
     std::string name;
@@ -351,9 +350,7 @@ Result<void> InprocBus::publish(std::span<const CloudEvent> batch) {
 }
 
 Result<Subscription> InprocBus::subscribe(std::string_view pattern, Handler handler, const SubscribeOptions& options) {
-    if (pattern.empty()) return Error(ErrorCode::invalid, "a subscription needs a pattern (\"#\" for everything)");
-    if (!handler) return Error(ErrorCode::invalid, "a subscription needs a handler");
-    if (options.max_attempts == 0) return Error(ErrorCode::invalid, "max_attempts must be at least 1");
+    if (auto valid = internal::check_subscription(pattern, handler, options); !valid) return std::move(valid).error();
     auto sub = std::make_shared<Sub>();
     sub->name = options.name.empty() ? std::string(pattern) : options.name;
     sub->pattern = std::string(pattern);
@@ -432,7 +429,7 @@ Result<void> InprocBus::replay(std::string_view id) {
 }
 
 Result<std::size_t> InprocBus::replay_all() {
-    auto letters = dead_letters(kReplayAllLimit);
+    auto letters = dead_letters(internal::kReplayAllLimit);
     if (!letters) return std::move(letters).error();
     std::size_t replayed = 0;
     for (const auto& letter : *letters) {
