@@ -41,7 +41,7 @@ std::string request_id_for(std::string_view given) {
     return id;
 }
 
-const std::string kServerHeader = "tessera/" + std::string(tessera::version());
+const std::string kServerLine = "Server: tessera/" + std::string(tessera::version()) + "\r\n";
 
 // RFC 9110 §6.4.1: 1xx, 204 and 304 responses end after their header.
 bool allows_body(int status) noexcept {
@@ -82,7 +82,7 @@ void write_head(std::string& out,
         append_field_value(out, value);
         out += "\r\n";
     }
-    out += "Server: " + kServerHeader + "\r\n";
+    out += kServerLine;
     if (!request_id.empty()) {
         out += "X-Request-Id: ";
         append_field_value(out, request_id);
@@ -90,7 +90,11 @@ void write_head(std::string& out,
     }
     if (!keep_alive && version != 10) out += "Connection: close\r\n";
     if (keep_alive && version == 10) out += "Connection: keep-alive\r\n";
-    if (own_length && !bodiless) out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+    if (own_length && !bodiless) {
+        out += "Content-Length: ";
+        out += std::to_string(response.body.size());  // short enough for the small-string buffer
+        out += "\r\n";
+    }
     out += "\r\n";
 }
 
@@ -145,10 +149,7 @@ void Session::read_header() {
     // One window for header and body: a client trickling bytes (slowloris) cannot hold a connection.
     stream_.expires_after(config_.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec == http::error::header_limit) return self->reply_and_close(431, "request header fields are too large");
-        if (ec == http::error::body_limit) return self->reply_and_close(413, "request body is too large");
-        if (ec == beast::error::timeout) return self->reply_and_close(408, "request was not received in time");
-        if (ec) return self->close();
+        if (ec) return self->fail(ec);
         const auto& header = self->parser_->get();
         if (rest::iequals(header[http::field::expect], "100-continue")) {
             // curl and others wait for this before sending a large body (RFC 9110 §10.1.1).
@@ -171,9 +172,7 @@ bool Session::answer_if_buffered() {
         const std::size_t used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
         if (ec == http::error::need_more) return false;  // the rest comes through the read operations
-        if (ec == http::error::header_limit) return reply_and_close(431, "request header fields are too large"), true;
-        if (ec == http::error::body_limit) return reply_and_close(413, "request body is too large"), true;
-        if (ec) return close(), true;
+        if (ec) return fail(ec), true;
         if (used == 0) return false;
     }
     if (!parser_->is_done()) return false;
@@ -181,11 +180,16 @@ bool Session::answer_if_buffered() {
     return true;
 }
 
+void Session::fail(beast::error_code ec) {
+    if (ec == http::error::header_limit) return reply_and_close(431, "request header fields are too large");
+    if (ec == http::error::body_limit) return reply_and_close(413, "request body is too large");
+    if (ec == beast::error::timeout) return reply_and_close(408, "request was not received in time");
+    close();  // a malformed request or a closed connection: nothing to answer
+}
+
 void Session::read_body() {
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec == http::error::body_limit) return self->reply_and_close(413, "request body is too large");
-        if (ec == beast::error::timeout) return self->reply_and_close(408, "request was not received in time");
-        if (ec) return self->close();
+        if (ec) return self->fail(ec);
         self->answer();
     });
 }

@@ -42,6 +42,8 @@ private:
     // Answers the request if the buffer holds all of it (or replies to what makes it invalid);
     // false when more bytes must be read.
     bool answer_if_buffered();
+    // A failed read: 431, 413 or 408 for the limits and the timeout, else the connection closes.
+    void fail(boost::beast::error_code ec);
     void answer();
     void reply_and_close(int status, std::string_view detail);
     // Sends `response` (its body is moved out), then reads the next request or closes.
