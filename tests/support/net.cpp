@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace tessera::test {
 sockaddr_in loopback_address(std::uint16_t port) {
@@ -46,6 +48,15 @@ bool accepts_connections(std::uint16_t port) {
     const bool ok = connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
     close(fd);
     return ok;
+}
+
+std::string tail_lines(const std::filesystem::path& file, std::size_t count) {
+    std::ifstream in(file);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::string tail;
+    for (std::size_t i = lines.size() > count ? lines.size() - count : 0; i < lines.size(); ++i) tail += lines[i] + "\n";
+    return tail;
 }
 
 }  // namespace tessera::test

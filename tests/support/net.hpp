@@ -1,9 +1,12 @@
 #pragma once
-// Helpers for fixtures that start real servers: a free loopback port, an executable on PATH.
+// Helpers for fixtures that start real servers: a free loopback port, an executable on PATH, the
+// end of a log.
 
 #include <netinet/in.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -21,5 +24,9 @@ std::string find_on_path(std::string_view name);
 
 /// True if something accepts TCP connections on 127.0.0.1:`port`.
 bool accepts_connections(std::uint16_t port);
+
+/// The last `count` lines of `file`, each ending in '\n' ("" if it cannot be read): for errors
+/// that quote a server's log.
+std::string tail_lines(const std::filesystem::path& file, std::size_t count);
 
 }  // namespace tessera::test

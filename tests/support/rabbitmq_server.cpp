@@ -243,11 +243,7 @@ void RabbitMqServer::stop() noexcept {
 std::string RabbitMqServer::log_tail() const {
     std::string tail;
     for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / "log")) {
-        std::ifstream in(entry.path());
-        std::vector<std::string> lines;
-        for (std::string line; std::getline(in, line);) lines.push_back(line);
-        tail += "== " + entry.path().filename().string() + "\n";
-        for (std::size_t i = lines.size() > 40 ? lines.size() - 40 : 0; i < lines.size(); ++i) tail += lines[i] + "\n";
+        tail += "== " + entry.path().filename().string() + "\n" + tail_lines(entry.path(), 40);
     }
     return tail;
 }

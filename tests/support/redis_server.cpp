@@ -12,7 +12,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -113,16 +112,6 @@ std::string encode(const std::vector<std::string>& args) {
     return out;
 }
 
-std::string tail_of(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    std::string line;
-    std::vector<std::string> lines;
-    while (std::getline(in, line)) lines.push_back(line);
-    std::string tail;
-    for (std::size_t i = lines.size() > 8 ? lines.size() - 8 : 0; i < lines.size(); ++i) tail += lines[i] + "\n";
-    return tail;
-}
-
 }  // namespace
 
 RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(options)) {
@@ -136,7 +125,7 @@ RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(option
         port_ = free_loopback_port();
         if (spawn_and_wait()) return;
     }
-    throw std::runtime_error("redis-server did not start; its log ends with:\n" + tail_of(dir_.path() / "redis.log"));
+    throw std::runtime_error("redis-server did not start; its log ends with:\n" + tail_lines(dir_.path() / "redis.log", 8));
 }
 
 RedisServer::~RedisServer() { stop(); }
@@ -157,7 +146,7 @@ void RedisServer::start() {
         std::this_thread::sleep_for(50ms);
     }
     throw std::runtime_error("redis-server did not restart on port " + std::to_string(port_) +
-                             "; its log ends with:\n" + tail_of(dir_.path() / "redis.log"));
+                             "; its log ends with:\n" + tail_lines(dir_.path() / "redis.log", 8));
 }
 
 bool RedisServer::spawn_and_wait() {
