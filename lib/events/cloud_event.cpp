@@ -144,9 +144,9 @@ std::string CloudEvent::action() const {
 }
 
 std::string CloudEvent::routing_key() const {
-    auto name = collection();
-    if (name.empty()) return type;
-    return name + "." + action();
+    // "tessera.<collection>.<action>" routes as "<collection>.<action>"; any other type as itself.
+    if (collection().empty()) return type;
+    return type.substr(kTypePrefix.size());
 }
 
 bool topic_matches(std::string_view pattern, std::string_view routing_key) noexcept {

@@ -157,7 +157,7 @@ struct Api::Impl {
                 return response;
             }
             case Route::Kind::events:
-                return events_admin(engine, request, segments, target->encoded_query(),
+                return events_admin(engine, request, route.label, segments, target->encoded_query(),
                                     [&](const Error& error) { return failure(error, request); });
             case Route::Kind::openapi:
                 return method == "GET" || method == "HEAD" ? json_response(200, openapi)

@@ -71,10 +71,10 @@ std::string_view events_admin_label(std::span<const std::string> segments) {
 
 Response events_admin(model::Engine& engine,
                       const Request& request,
+                      std::string_view label,
                       std::span<const std::string> segments,
                       std::string_view query,
                       const std::function<Response(const Error&)>& failure) {
-    const std::string_view label = events_admin_label(segments);
     const std::string& method = request.method;
     if (label == "/api/_events") {
         if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method);

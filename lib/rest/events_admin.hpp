@@ -24,10 +24,12 @@ bool is_events_admin(std::span<const std::string> segments) noexcept;
 /// a literal, so a route may keep the view.
 std::string_view events_admin_label(std::span<const std::string> segments);
 
-/// Answers an event admin request. `segments` is the decoded path, `query` the raw query string;
-/// `failure` turns an Error into the problem response (so it is logged and counted like any other).
+/// Answers an event admin request. `label` is its route template (`events_admin_label`),
+/// `segments` the decoded path, `query` the raw query string; `failure` turns an Error into the
+/// problem response (so it is logged and counted like any other).
 Response events_admin(model::Engine& engine,
                       const Request& request,
+                      std::string_view label,
                       std::span<const std::string> segments,
                       std::string_view query,
                       const std::function<Response(const Error&)>& failure);

@@ -230,7 +230,7 @@ struct AmqpBus::Impl {
             try {
                 const bool redelivered =
                     message.redelivered || attempt > 1 || message.int_header(kReplayedHeader, 0) > 0;
-                c.handler(Delivery{*event, c.queue, attempt, redelivered});
+                c.handler(Delivery{std::move(*event), c.queue, attempt, redelivered});  // not read again
                 ++counters.delivered;
                 return c.connection.ack(kChannel, message.delivery_tag);
             } catch (const std::exception& e) {

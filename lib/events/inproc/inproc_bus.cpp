@@ -105,12 +105,12 @@ struct InprocBus::Impl : std::enable_shared_from_this<Impl> {
     Worker& worker_for(const Sub& sub, const CloudEvent& event) {
         // One document's deliveries to one subscription always take the same worker: that is what
         // keeps them in publish order.
-        std::string key = sub.name;
-        key += '\n';
-        key += event.source;
-        key += '\n';
-        key += event.subject;
-        return *workers[std::hash<std::string>{}(key) % workers.size()];
+        const std::hash<std::string_view> hash;
+        std::size_t key = hash(sub.name);
+        for (const std::string_view part : {std::string_view(event.source), std::string_view(event.subject)}) {
+            key = key * 31 + hash(part);  // combined without building one string per delivery
+        }
+        return *workers[key % workers.size()];
     }
 
     // Queues `task`, waiting for room until `deadline`. Errors: timeout, unavailable (stopping).
