@@ -207,7 +207,7 @@ struct Collection::Impl {
         auto planned = detail::plan_graph_write(self.store_, root, before ? before->nodes : kNone, *after, *expires_at,
                                                 attempt.optimistic);
         if (!planned) return std::move(planned).error();
-        attempt.assumed_new = planned->assumed_new;
+        attempt.assumed_new = std::move(planned->assumed_new);  // not read from `planned` again
         if (!planned->changed) {
             // Nothing changes: no commit, no event, same tag.
             resource.version = before->resource.version;
