@@ -39,18 +39,19 @@ install_missing() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 }
 
-# Configures (once) and builds one CMake preset.
+# Configures (once) and builds one CMake preset; further arguments go to the build (--target ...).
 build() {
     preset=$1
+    shift
     [ -f "build/$preset/CMakeCache.txt" ] || cmake --preset "$preset"
-    cmake --build --preset "$preset"
+    cmake --build --preset "$preset" "$@"
 }
 
 case "$mode" in
     serve)
         # shellcheck disable=SC2086
         install_missing $build_packages
-        build release
+        build release --target tessera-server  # the server alone: tests and examples are test's
         mkdir -p var
         exec build/release/apps/tessera-server/tessera-server --listen 127.0.0.1:8080 --schemas schemas "$@"
         ;;
