@@ -4,6 +4,7 @@ namespace tessera {
 
 std::string_view to_string(ErrorCode code) noexcept {
     switch (code) {
+        case ErrorCode::malformed: return "malformed";
         case ErrorCode::invalid: return "invalid";
         case ErrorCode::not_found: return "not_found";
         case ErrorCode::conflict: return "conflict";
@@ -16,6 +17,7 @@ std::string_view to_string(ErrorCode code) noexcept {
         case ErrorCode::rate_limited: return "rate_limited";
         case ErrorCode::unavailable: return "unavailable";
         case ErrorCode::timeout: return "timeout";
+        case ErrorCode::method_not_allowed: return "method_not_allowed";
         case ErrorCode::internal: return "internal";
         case ErrorCode::unsupported: return "unsupported";
     }

@@ -2,7 +2,7 @@
 
 #include "common/time_format.hpp"
 
-#include <boost/json/serialize.hpp>
+#include <tessera/json/canonical.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -32,12 +32,13 @@ public:
                const boost::json::object& fields) noexcept override {
         try {
             boost::json::object record;
-            record["ts"] = common::format_rfc3339(std::chrono::system_clock::now());
+            record["ts"] = timestamp(std::chrono::system_clock::now());
             record["level"] = to_string(level);
             record["component"] = component;
             record["msg"] = message;
             for (const auto& field : fields) record[field.key()] = field.value();
-            std::string line = boost::json::serialize(record);
+            // Plain decimals ("0.25", not "2.5E-1") and valid UTF-8 whatever a field holds.
+            std::string line = json::serialize(record);
             line += '\n';
             // One fwrite per record keeps concurrent lines whole.
             std::fwrite(line.data(), 1, line.size(), stderr);
@@ -66,6 +67,8 @@ void set_sink(std::shared_ptr<Sink> sink, Level min_level) {
     s.sink = std::move(sink);
     s.min_level = static_cast<int>(min_level);
 }
+
+std::string timestamp(std::chrono::system_clock::time_point time) { return common::format_rfc3339(time); }
 
 std::shared_ptr<Sink> make_json_lines_stderr_sink() { return std::make_shared<JsonLinesStderrSink>(); }
 

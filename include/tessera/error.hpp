@@ -4,6 +4,8 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -13,7 +15,9 @@ namespace tessera {
 /// What went wrong, independent of any protocol. The enumerators are the wire names
 /// (`to_string`); the HTTP mapping lives in one place, `lib/rest/problem.cpp`.
 enum class ErrorCode {
-    invalid,                 ///< Input is malformed or violates a schema.
+    malformed,               ///< Input cannot be read as what it claims to be (JSON syntax, a patch
+                             ///< document, a header, a query parameter, a request line).
+    invalid,                 ///< Input is well-formed but unacceptable (schema violations, ids).
     not_found,               ///< The addressed thing does not exist (or has expired).
     conflict,                ///< The request conflicts with current state (e.g. id exists).
     precondition_failed,     ///< A precondition (If-Match, version, absent/exists) did not hold.
@@ -25,6 +29,7 @@ enum class ErrorCode {
     rate_limited,            ///< Too many requests; try later.
     unavailable,             ///< A dependency is down or unreachable; retryable.
     timeout,                 ///< A dependency did not answer in time; retryable.
+    method_not_allowed,      ///< The resource exists but does not support this operation.
     internal,                ///< A bug or an unexpected failure.
     unsupported,             ///< The feature or backend was compiled out or is not implemented.
 };
@@ -50,6 +55,14 @@ public:
         return code_ == ErrorCode::unavailable || code_ == ErrorCode::timeout;
     }
 
+    /// For `precondition_failed` from `store::Store::commit`: the index of the batch op whose
+    /// precondition did not hold (set once, by the store); empty for every other error.
+    std::optional<std::size_t> failed_op() const noexcept { return failed_op_; }
+    Error& set_failed_op(std::size_t index) noexcept {
+        failed_op_ = index;
+        return *this;
+    }
+
     /// "code: message", for logs and exception text.
     std::string to_string() const;
 
@@ -62,6 +75,7 @@ private:
     ErrorCode code_ = ErrorCode::internal;
     std::string message_;
     boost::json::object details_;
+    std::optional<std::size_t> failed_op_;
 };
 
 /// Thrown only when a caller asks for it (`Result::value()` on an error).

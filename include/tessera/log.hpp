@@ -4,7 +4,9 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace tessera::log {
@@ -32,6 +34,10 @@ void set_sink(std::shared_ptr<Sink> sink, Level min_level = Level::info);
 
 /// A sink writing one JSON object per line to stderr: {"ts","level","component","msg",...fields}.
 std::shared_ptr<Sink> make_json_lines_stderr_sink();
+
+/// `time` as the "ts" of a log record: RFC 3339 in UTC with milliseconds ("2026-11-23T04:13:20.123Z"),
+/// for other JSON-lines streams of an application (an access log) to match.
+std::string timestamp(std::chrono::system_clock::time_point time);
 
 /// True if a record at `level` would reach a sink (lets callers skip building fields).
 bool enabled(Level level) noexcept;

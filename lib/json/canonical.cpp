@@ -1,5 +1,7 @@
 #include <tessera/json/canonical.hpp>
 
+#include <tessera/json/text.hpp>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -49,9 +51,11 @@ constexpr std::array<char, 256> kEscapes = [] {
 constexpr double kTwoPow63 = 9223372036854775808.0;
 constexpr double kTwoPow64 = 18446744073709551616.0;
 
+// Writes canonical text, or (`keep_order`) the same numbers and escapes with members in their own
+// order and any byte that is not UTF-8 replaced, for logs and admin output.
 class CanonicalWriter {
 public:
-    explicit CanonicalWriter(std::string& out) noexcept : out_(out) {}
+    explicit CanonicalWriter(std::string& out, bool keep_order = false) noexcept : out_(out), keep_order_(keep_order) {}
 
     void write(const boost::json::value& value) {
         switch (value.kind()) {
@@ -93,6 +97,19 @@ private:
     }
 
     void write_object(const boost::json::object& object) {
+        if (keep_order_) {
+            out_ += '{';
+            bool first = true;
+            for (const auto& member : object) {
+                if (!first) out_ += ',';
+                first = false;
+                write_string(key_of(&member));
+                out_ += ':';
+                write(member.value());
+            }
+            out_ += '}';
+            return;
+        }
         // Nested objects push their members after ours and truncate back, so our slice
         // [first, last) stays put; index rather than iterate because the vector may reallocate.
         const std::size_t first = members_.size();
@@ -111,6 +128,11 @@ private:
     }
 
     void write_string(std::string_view text) {
+        if (keep_order_ && !is_valid_utf8(text)) {
+            const std::string repaired = to_valid_utf8(text);
+            write_string(repaired);
+            return;
+        }
         out_ += '"';
         std::size_t run = 0;  // start of the bytes not yet copied
         for (std::size_t i = 0; i < text.size(); ++i) {
@@ -203,6 +225,7 @@ private:
     }
 
     std::string& out_;
+    bool keep_order_;
     Members members_;  // scratch for every nesting level; see write_object
 };
 
@@ -213,6 +236,13 @@ std::string to_canonical(const boost::json::value& value) {
     // Saves the first few doublings for typical resource documents; growth stays geometric.
     out.reserve(512);
     CanonicalWriter(out).write(value);
+    return out;
+}
+
+std::string serialize(const boost::json::value& value) {
+    std::string out;
+    out.reserve(256);
+    CanonicalWriter(out, true).write(value);
     return out;
 }
 

@@ -126,7 +126,9 @@ Error parse_error(std::string_view text, std::size_t offset, const boost::system
     std::string message = too_deep ? "JSON nesting is too deep" : "malformed JSON: " + ec.message();
     message += " at line " + std::to_string(line) + ", column " + std::to_string(column) + " (byte " +
                std::to_string(offset) + ")";
-    return Error(too_deep ? ErrorCode::too_large : ErrorCode::invalid, std::move(message),
+    // Too deep is malformed for us, not too large: the text may be short (RFC 8259 §9 lets a parser
+    // limit nesting), and 413 would tell the client to send less rather than to nest less.
+    return Error(ErrorCode::malformed, std::move(message),
                  {{"offset", offset}, {"line", line}, {"column", column}, {"backend", {{"boost_json", ec.message()}}}});
 }
 

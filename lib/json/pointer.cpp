@@ -51,7 +51,7 @@ void append_escaped(std::string& out, std::string_view token) {
 Result<std::vector<std::string>> parse_pointer(std::string_view pointer) {
     std::vector<std::string> tokens;
     if (pointer.empty()) return tokens;
-    if (pointer.front() != '/') return pointer_error(ErrorCode::invalid, pointer, "must be empty or start with '/'");
+    if (pointer.front() != '/') return pointer_error(ErrorCode::malformed, pointer, "must be empty or start with '/'");
     std::string token;
     for (std::size_t i = 1; i <= pointer.size(); ++i) {
         if (i == pointer.size() || pointer[i] == '/') {
@@ -66,7 +66,7 @@ Result<std::vector<std::string>> parse_pointer(std::string_view pointer) {
         // RFC 6901 §3: '~' is only valid as "~0" ('~') or "~1" ('/').
         const char next = i + 1 < pointer.size() ? pointer[i + 1] : '\0';
         if (next != '0' && next != '1') {
-            return pointer_error(ErrorCode::invalid, pointer, "'~' must be followed by '0' or '1'");
+            return pointer_error(ErrorCode::malformed, pointer, "'~' must be followed by '0' or '1'");
         }
         token.push_back(next == '0' ? '~' : '/');
         ++i;

@@ -25,6 +25,12 @@ namespace tessera::json {
 /// where ECMAScript would round their digits (2^60 → "1152921504606846976", not "…847000").
 std::string to_canonical(const boost::json::value& value);
 
+/// Serialises `value` for people and tools that read numbers: like `boost::json::serialize`, members
+/// in their own order, but numbers as `to_canonical` writes them (0.001, not 1E-3; 0, not 0E0), and
+/// any string byte that is not well-formed UTF-8 replaced by U+FFFD, so the text is always valid JSON.
+/// For logs, admin routes and other output that is not an ETag's input. Never fails.
+std::string serialize(const boost::json::value& value);
+
 /// Returns `value` with every object's members reordered by key, recursively (the order
 /// `to_canonical` uses), so ordinary serialisation of the result has canonical key order.
 boost::json::value sorted(const boost::json::value& value);

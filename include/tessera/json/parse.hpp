@@ -19,11 +19,11 @@ struct ParseLimits {
 
 /// Parses `text` as one JSON value (RFC 8259; no comments, no trailing commas, UTF-8 checked).
 /// Integers that fit become int64 (uint64 above INT64_MAX), other numbers the nearest double (correctly
-/// rounded); a number beyond the range of a double is `invalid`, one too small for it is 0, so a
+/// rounded); a number beyond the range of a double is `malformed`, one too small for it is 0, so a
 /// parsed value never holds NaN or infinity.
-/// Errors: `too_large` if `text` exceeds `max_bytes` or nesting exceeds `max_depth`;
-/// `invalid` for malformed text. Both carry `details.offset` (byte offset of the problem)
-/// and, for `invalid`, `details.line`/`details.column` (1-based).
+/// Errors: `too_large` if `text` exceeds `max_bytes`; `malformed` for malformed text or nesting
+/// deeper than `max_depth`. Both carry `details.offset` (byte offset of the problem) and, for
+/// `malformed`, `details.line`/`details.column` (1-based).
 Result<boost::json::value> parse(std::string_view text, const ParseLimits& limits = {});
 
 }  // namespace tessera::json

@@ -13,7 +13,7 @@
 namespace tessera::json {
 
 /// Splits `pointer` into unescaped reference tokens ("" → {}, "/a~1b/0" → {"a/b", "0"}).
-/// Errors: `invalid` if `pointer` is neither empty nor starts with '/', or has a bad '~' escape.
+/// Errors: `malformed` if `pointer` is neither empty nor starts with '/', or has a bad '~' escape.
 Result<std::vector<std::string>> parse_pointer(std::string_view pointer);
 
 /// Escapes one reference token ('~' → "~0", '/' → "~1").
@@ -30,19 +30,19 @@ void append_index_to(std::string& pointer, std::size_t index);
 
 /// Finds the value at `pointer` in `document`. Returns nullptr if the pointer is well-formed but
 /// names nothing (missing member, index out of range, "-", or a non-numeric / leading-zero array
-/// index). Errors: `invalid` for a malformed pointer.
+/// index). Errors: `malformed` for a malformed pointer.
 Result<const boost::json::value*> find(const boost::json::value& document, std::string_view pointer);
 Result<boost::json::value*> find(boost::json::value& document, std::string_view pointer);
 
 /// Sets the value at `pointer`, RFC 6902 "add" semantics: the parent must exist; an object member
 /// is added or replaced; an array index inserts before it ("-" or size appends); the empty pointer
-/// replaces the whole document. Errors: `invalid` (malformed pointer), `not_found` (parent missing,
+/// replaces the whole document. Errors: `malformed` (malformed pointer), `not_found` (parent missing,
 /// array index out of range or not an index, or parent is a scalar). Errors carry
 /// `details.pointer`. On error `document` is unchanged.
 Result<void> set(boost::json::value& document, std::string_view pointer, boost::json::value value);
 
 /// Removes and returns the value at `pointer` (array elements shift down).
-/// Errors: `invalid` (malformed or empty pointer), `not_found` (nothing there). Errors carry
+/// Errors: `malformed` (malformed pointer), `invalid` (empty pointer), `not_found` (nothing there). Errors carry
 /// `details.pointer`. On error `document` is unchanged.
 Result<boost::json::value> remove(boost::json::value& document, std::string_view pointer);
 

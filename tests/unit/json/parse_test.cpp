@@ -15,24 +15,24 @@ TEST_SUITE("json") {
         CHECK(v->at("a").as_array().size() == 5);
     }
 
-    TEST_CASE("parse: malformed text is invalid with the byte offset, line and column") {
+    TEST_CASE("parse: malformed text is malformed with the byte offset, line and column") {
         auto v = json::parse("{\n  \"a\": tru }");
         REQUIRE_FALSE(v);
-        CHECK(v.error().code() == ErrorCode::invalid);
+        CHECK(v.error().code() == ErrorCode::malformed);
         CHECK(v.error().details().at("line").as_uint64() == 2);
         CHECK(v.error().details().at("offset").to_number<std::size_t>() >= 9);
         CHECK(v.error().message().find("line 2") != std::string::npos);
     }
 
-    TEST_CASE("parse: trailing garbage, truncation and empty input are invalid") {
-        CHECK(json::parse("{} x").error().code() == ErrorCode::invalid);
-        CHECK(json::parse("[1, 2").error().code() == ErrorCode::invalid);
-        CHECK(json::parse("").error().code() == ErrorCode::invalid);
-        CHECK(json::parse("{\"a\":1,}").error().code() == ErrorCode::invalid);
+    TEST_CASE("parse: trailing garbage, truncation and empty input are malformed") {
+        CHECK(json::parse("{} x").error().code() == ErrorCode::malformed);
+        CHECK(json::parse("[1, 2").error().code() == ErrorCode::malformed);
+        CHECK(json::parse("").error().code() == ErrorCode::malformed);
+        CHECK(json::parse("{\"a\":1,}").error().code() == ErrorCode::malformed);
     }
 
     TEST_CASE("parse: invalid UTF-8 is rejected") {
-        CHECK(json::parse("\"\xff\xfe\"").error().code() == ErrorCode::invalid);
+        CHECK(json::parse("\"\xff\xfe\"").error().code() == ErrorCode::malformed);
     }
 
     TEST_CASE("parse: size limit gives too_large") {
@@ -44,13 +44,13 @@ TEST_SUITE("json") {
         CHECK(json::parse("[1]", limits));
     }
 
-    TEST_CASE("parse: depth limit gives too_large with the offset of the deepest bracket") {
+    TEST_CASE("parse: depth limit is malformed (400, not 413: issue 11) with the offset of the deepest bracket") {
         json::ParseLimits limits;
         limits.max_depth = 3;
         CHECK(json::parse("[[[1]]]", limits));
         auto v = json::parse("[[[[1]]]]", limits);
         REQUIRE_FALSE(v);
-        CHECK(v.error().code() == ErrorCode::too_large);
+        CHECK(v.error().code() == ErrorCode::malformed);
         CHECK(v.error().details().at("offset").to_number<std::size_t>() == 3);
     }
 
@@ -64,12 +64,12 @@ TEST_SUITE("json") {
         CHECK(json::parse("-1.5")->as_double() == -1.5);
     }
 
-    TEST_CASE("parse: a number beyond the range of a double is invalid; one below it is zero") {
+    TEST_CASE("parse: a number beyond the range of a double is malformed; one below it is zero") {
         for (const char* text : {"1e400", "-1e400", "[1.8e308]", "1e99999999999"}) {
             CAPTURE(text);
             auto v = json::parse(text);
             REQUIRE_FALSE(v);
-            CHECK(v.error().code() == ErrorCode::invalid);
+            CHECK(v.error().code() == ErrorCode::malformed);
         }
         CHECK(json::parse("1.7976931348623157e308")->as_double() == 1.7976931348623157e308);
         CHECK(json::parse("1e-400")->as_double() == 0.0);

@@ -182,47 +182,47 @@ TEST_SUITE("json") {
         CHECK(patched(R"({"a":1})", R"([{"op":"test","path":"","value":{"a":1.0}}])") == R"({"a":1})");
         CHECK(patched(R"({"a":{"b":1}})", R"([{"op":"move","from":"/a","path":""}])") == R"({"b":1})");
         CHECK(patched(R"({"a":1})", R"([{"op":"copy","from":"","path":"/b"}])") == R"({"a":1,"b":{"a":1}})");
-        CHECK(patch_error(R"({"a":1})", R"([{"op":"remove","path":""}])").code() == ErrorCode::invalid);
+        CHECK(patch_error(R"({"a":1})", R"([{"op":"remove","path":""}])").code() == ErrorCode::malformed);
     }
 
-    TEST_CASE("json_patch: move onto itself is a no-op, into its own child is invalid") {
+    TEST_CASE("json_patch: move onto itself is a no-op, into its own child is malformed") {
         CHECK(patched(R"({"a":{"b":1}})", R"([{"op":"move","from":"/a","path":"/a"}])") == R"({"a":{"b":1}})");
         CHECK(patch_error(R"({"a":{"b":1}})", R"([{"op":"move","from":"/x","path":"/x"}])").code() ==
               ErrorCode::conflict);
         CHECK(patch_error(R"({"a":{"b":1}})", R"([{"op":"move","from":"/a","path":"/a/b/c"}])").code() ==
-              ErrorCode::invalid);
+              ErrorCode::malformed);
         CHECK(patch_error(R"({"a":{"b":1}})", R"([{"op":"move","from":"","path":"/a"}])").code() ==
-              ErrorCode::invalid);
+              ErrorCode::malformed);
         // "/a" is not a prefix of "/ab": tokens are compared, not characters.
         CHECK(patched(R"({"a":1})", R"([{"op":"move","from":"/a","path":"/ab"}])") == R"({"ab":1})");
     }
 
-    TEST_CASE("json_patch: malformed patches are invalid") {
-        const auto check_invalid = [](std::string_view patch) {
+    TEST_CASE("json_patch: malformed patches are malformed") {
+        const auto check_malformed = [](std::string_view patch) {
             CAPTURE(patch);
             const auto error = patch_error(R"({"a":[1]})", patch);
-            CHECK(error.code() == ErrorCode::invalid);
+            CHECK(error.code() == ErrorCode::malformed);
             return error;
         };
-        const auto not_array = check_invalid(R"({"op":"add","path":"/b","value":1})");
+        const auto not_array = check_malformed(R"({"op":"add","path":"/b","value":1})");
         CHECK(not_array.details().at("pointer") == "");
-        check_invalid("[1]");
-        check_invalid(R"([{"path":"/b","value":1}])");
-        check_invalid(R"([{"op":1,"path":"/b","value":1}])");
-        check_invalid(R"([{"op":"ADD","path":"/b","value":1}])");
-        check_invalid(R"([{"op":"spam","path":"/b","value":1}])");
-        check_invalid(R"([{"op":"add","value":1}])");
-        check_invalid(R"([{"op":"add","path":null,"value":1}])");
-        check_invalid(R"([{"op":"add","path":"b","value":1}])");
-        check_invalid(R"([{"op":"add","path":"/~2","value":1}])");
-        check_invalid(R"([{"op":"add","path":"/b"}])");
-        check_invalid(R"([{"op":"replace","path":"/a"}])");
-        check_invalid(R"([{"op":"test","path":"/a"}])");
-        check_invalid(R"([{"op":"copy","path":"/b"}])");
-        check_invalid(R"([{"op":"move","path":"/b","from":5}])");
-        check_invalid(R"([{"op":"move","path":"/b","from":"a"}])");
-        // A malformed operation is invalid even where the document would also make it fail.
-        check_invalid(R"([{"op":"copy","path":"b","from":"/missing"}])");
+        check_malformed("[1]");
+        check_malformed(R"([{"path":"/b","value":1}])");
+        check_malformed(R"([{"op":1,"path":"/b","value":1}])");
+        check_malformed(R"([{"op":"ADD","path":"/b","value":1}])");
+        check_malformed(R"([{"op":"spam","path":"/b","value":1}])");
+        check_malformed(R"([{"op":"add","value":1}])");
+        check_malformed(R"([{"op":"add","path":null,"value":1}])");
+        check_malformed(R"([{"op":"add","path":"b","value":1}])");
+        check_malformed(R"([{"op":"add","path":"/~2","value":1}])");
+        check_malformed(R"([{"op":"add","path":"/b"}])");
+        check_malformed(R"([{"op":"replace","path":"/a"}])");
+        check_malformed(R"([{"op":"test","path":"/a"}])");
+        check_malformed(R"([{"op":"copy","path":"/b"}])");
+        check_malformed(R"([{"op":"move","path":"/b","from":5}])");
+        check_malformed(R"([{"op":"move","path":"/b","from":"a"}])");
+        // A malformed operation is malformed even where the document would also make it fail.
+        check_malformed(R"([{"op":"copy","path":"b","from":"/missing"}])");
     }
 
     TEST_CASE("json_patch: operations the document cannot satisfy are conflicts") {
