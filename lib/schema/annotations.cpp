@@ -79,16 +79,6 @@ private:
     std::string_view file_;
 };
 
-bool is_collection_name(std::string_view name) {
-    if (name.empty()) return false;
-    for (const char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                        c == '-' || c == '.';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 Result<IdPolicy> read_id(const BlockReader& reader, const json::value& value, const std::string& pointer) {
     auto object = reader.block(value, pointer, {"field", "generate", "fromUrl"});
     if (!object) return std::move(object).error();
@@ -153,8 +143,10 @@ Result<EntityPolicy> read_entities(const BlockReader& reader, const json::value&
             auto types = reader.object(member.value(), at);
             if (!types) return std::move(types).error();
             for (const auto& type : **types) {
-                auto collection = reader.string(type.value(), tessera::json::append_token(at, type.key()), true);
+                const auto type_at = tessera::json::append_token(at, type.key());
+                auto collection = reader.string(type.value(), type_at, true);
                 if (!collection) return std::move(collection).error();
+                if (!is_collection_name(*collection)) return reader.invalid(type_at, std::string(kCollectionNameRule));
                 policy.types.emplace(std::string(type.key()), std::move(*collection));
             }
             continue;
@@ -219,6 +211,19 @@ std::optional<std::chrono::seconds> parse_duration(const json::value& value) {
     return std::chrono::seconds(count * unit);
 }
 
+bool is_collection_name(std::string_view name) noexcept {
+    if (name.empty() || name.size() > 64) return false;
+    // '_' starts the internal collections (_links, _idempotency, _deadletters); '.' would make a
+    // route segment that URL normalisation removes.
+    if (name.front() == '_' || name.front() == '.') return false;
+    for (const char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                        c == '-' || c == '.';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 Result<Annotations> parse_annotations(const json::value& schema, std::string_view name, std::string_view file) {
     Annotations annotations;
     annotations.collection = std::string(name);
@@ -241,9 +246,7 @@ Result<Annotations> parse_annotations(const json::value& schema, std::string_vie
         if (key == "collection") {
             auto collection = reader.string(value, at, true);
             if (!collection) return std::move(collection).error();
-            if (!is_collection_name(*collection)) {
-                return reader.invalid(at, "a collection name may contain only letters, digits, '.', '_' and '-'");
-            }
+            if (!is_collection_name(*collection)) return reader.invalid(at, std::string(kCollectionNameRule));
             annotations.collection = std::move(*collection);
         } else if (key == "routes") {
             auto routes = read_routes(reader, value, at);

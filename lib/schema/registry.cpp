@@ -1,5 +1,7 @@
 #include <tessera/schema/registry.hpp>
 
+#include <tessera/json/text.hpp>
+
 #include "schema/annotations.hpp"
 #include "schema/bundle.hpp"
 #include "schema/load_error.hpp"
@@ -142,16 +144,27 @@ std::string_view collection_pointer(const bj::value& document) {
 Result<void> Schema::check(const bj::value& instance) const {
     auto errors = validate(instance);
     if (errors.empty()) return {};
+    // A document with 50,000 unknown keys must not become a 3 MB answer: the first kMaxListedErrors
+    // are listed, in document order, and the total says how many there were.
     bj::array list;
-    for (const auto& error : errors) list.push_back(bj::object{{"pointer", error.pointer}, {"message", error.message}});
-    std::string message = "document does not match schema '" + name() +
-                          "': " + (errors.front().pointer.empty() ? std::string("(root)") : errors.front().pointer) +
+    const std::size_t listed = std::min(errors.size(), kMaxListedErrors);
+    list.reserve(listed);
+    for (std::size_t i = 0; i < listed; ++i) {
+        list.push_back(bj::object{{"pointer", errors[i].pointer}, {"message", errors[i].message}});
+    }
+    std::string message = "document does not match schema '" + name() + "': " +
+                          (errors.front().pointer.empty() ? std::string("(root)") : json::excerpt(errors.front().pointer, 256)) +
                           ": " + errors.front().message;
     if (errors.size() > 1) {
         message +=
             " (and " + std::to_string(errors.size() - 1) + (errors.size() == 2 ? " more error)" : " more errors)");
     }
-    return Error(ErrorCode::invalid, std::move(message), {{"schema", name()}, {"errors", std::move(list)}});
+    bj::object details{{"schema", name()}, {"errors", std::move(list)}};
+    if (errors.size() > listed) {
+        details["truncated"] = true;
+        details["total_errors"] = errors.size();
+    }
+    return Error(ErrorCode::invalid, std::move(message), std::move(details));
 }
 
 struct Registry::Impl {

@@ -113,7 +113,7 @@ std::optional<Error> check_precondition(const Op& op, std::size_t index, bool li
         message += " " + std::to_string(pre.version);
     }
     message += live ? ", found version " + std::to_string(actual) : ", found none";
-    return Error(ErrorCode::precondition_failed, std::move(message), std::move(details));
+    return std::move(Error(ErrorCode::precondition_failed, std::move(message), std::move(details)).set_failed_op(index));
 }
 
 std::string make_event_id(std::uint64_t version, std::uint64_t n) {
@@ -150,7 +150,7 @@ std::string encode_cursor(std::string_view collection, std::string_view last_id)
 Result<std::string> decode_cursor(std::string_view collection, std::string_view cursor) {
     if (cursor.empty()) return std::string();
     auto invalid = [&] {
-        return Error(ErrorCode::invalid, "malformed scan cursor", {{"cursor", cursor}, {"collection", collection}});
+        return Error(ErrorCode::malformed, "malformed scan cursor", {{"cursor", cursor}, {"collection", collection}});
     };
     if (cursor.size() < 2 + 1 + 8 || cursor.substr(0, 2) != "1.") return invalid();
     const std::string_view body = cursor.substr(2);

@@ -73,6 +73,7 @@ void check_precondition_error(const Result<store::CommitResult>& result,
     REQUIRE_FALSE(result);
     CHECK(result.error().code() == ErrorCode::precondition_failed);
     const auto& details = result.error().details();
+    CHECK(result.error().failed_op() == op);
     CHECK(details.at("op").to_number<std::size_t>() == op);
     CHECK(details.at("collection").as_string() == collection);
     CHECK(details.at("id").as_string() == id);
@@ -438,11 +439,11 @@ void pagination(StoreBackend& backend, ManualClock&, const store::StoreOptions& 
     auto first = store->scan("c", "", 2);
     REQUIRE(first);
     REQUIRE_FALSE(first->next_cursor.empty());
-    CHECK(store->scan("c", "garbage", 2).error().code() == ErrorCode::invalid);
-    CHECK(store->scan("other", first->next_cursor, 2).error().code() == ErrorCode::invalid);
+    CHECK(store->scan("c", "garbage", 2).error().code() == ErrorCode::malformed);
+    CHECK(store->scan("other", first->next_cursor, 2).error().code() == ErrorCode::malformed);
     std::string tampered = first->next_cursor;
     tampered[2] = tampered[2] == '6' ? '7' : '6';
-    CHECK(store->scan("c", tampered, 2).error().code() == ErrorCode::invalid);
+    CHECK(store->scan("c", tampered, 2).error().code() == ErrorCode::malformed);
 
     // A cursor stays valid when the document it points at is deleted.
     commit_ok(*store, batch({Op::remove("c", first->documents.back().id)}));

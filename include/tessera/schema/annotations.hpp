@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tessera::schema {
@@ -68,5 +69,14 @@ struct Annotations {
 
     friend bool operator==(const Annotations&, const Annotations&) = default;
 };
+
+/// The one rule for collection names, wherever they are given (`collection`, the values of
+/// `entities.types`, the schema file stem as the default): 1–64 letters, digits, '.', '_' or '-', not
+/// starting with '_' (reserved for Tessera's internal collections) or '.'.
+bool is_collection_name(std::string_view name) noexcept;
+
+/// `is_collection_name`'s rule in words, for error messages.
+inline constexpr std::string_view kCollectionNameRule =
+    "a collection name is 1-64 letters, digits, '.', '_' or '-', not starting with '_' or '.'";
 
 }  // namespace tessera::schema

@@ -47,8 +47,12 @@ public:
     virtual std::vector<ValidationError> validate(const boost::json::value& instance) const = 0;
 
     /// Success if `instance` is valid; else `invalid` with `details.errors = [{pointer, message}...]`
-    /// and a message naming the first failure.
+    /// (the first `kMaxListedErrors` in document order; when there were more, also
+    /// `details.truncated = true` and `details.total_errors`) and a message naming the first failure.
     Result<void> check(const boost::json::value& instance) const;
+
+    /// How many errors `check` lists at most.
+    static constexpr std::size_t kMaxListedErrors = 100;
 };
 
 /// Options for loading a registry.

@@ -31,6 +31,8 @@ public:
     Result<void> ack(std::span<const std::string> event_ids) override;
     Result<OutboxStats> outbox_stats() override;
     Result<void> ping() override;
+    /// False: every call takes short in-memory locks only.
+    bool may_block() const noexcept override { return false; }
     std::string_view backend() const noexcept override { return "memory"; }
 
 private:

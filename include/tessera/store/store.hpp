@@ -182,7 +182,7 @@ public:
 
     /// Up to `limit` documents of `collection` in ascending id order (byte-wise) with id > the one
     /// `cursor` encodes (empty cursor: from the start). Stable under concurrent writes: a document
-    /// that exists for the whole pagination is returned exactly once. Errors: `invalid` for a
+    /// that exists for the whole pagination is returned exactly once. Errors: `malformed` for a
     /// cursor this store did not produce. Requires: `limit > 0`.
     virtual Result<Page> scan(std::string_view collection, std::string_view cursor, std::size_t limit) = 0;
 
@@ -190,7 +190,8 @@ public:
     virtual Result<std::uint64_t> count(std::string_view collection) = 0;
 
     /// Applies `batch` atomically. Errors: `precondition_failed` if any op's precondition does not
-    /// hold — nothing is written, and `details` names the op: `{op: index, collection, id,
+    /// hold — nothing is written, `Error::failed_op()` is the op's index, and `details` names the op:
+    /// `{op: index, collection, id,
     /// expected: "absent"|"exists"|"version", actual_version: N (0 if absent)}`, plus
     /// `expected_version: N` when `expected` is "version"; `invalid` for an
     /// empty collection/id. An empty batch (no ops, no events) succeeds and writes nothing.
@@ -220,6 +221,11 @@ public:
 
     /// The backend's name: "memory", "sqlite", "redis".
     virtual std::string_view backend() const noexcept = 0;
+
+    /// True if a call may wait on I/O or on another writer (a disk, a network round trip, a file
+    /// lock); false for a store that only takes short in-memory locks. A server keeps calls of a store
+    /// that may block off its I/O threads. Default true.
+    virtual bool may_block() const noexcept { return true; }
 };
 
 }  // namespace tessera::store
