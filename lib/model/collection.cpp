@@ -7,7 +7,10 @@
 #include <tessera/model/ids.hpp>
 
 #include "common/time_format.hpp"
-#include "model/graph.hpp"
+#include "model/entity_codec.hpp"
+#include "model/graph_reads.hpp"
+#include "model/graph_text.hpp"
+#include "model/graph_write_plan.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -21,9 +24,9 @@ namespace {
 using boost::json::array;
 using boost::json::object;
 using boost::json::value;
-using detail::Key;
-using detail::Node;
-using detail::Nodes;
+using internal::Key;
+using internal::Node;
+using internal::Nodes;
 using store::Precondition;
 
 constexpr const char* kIdempotencyCollection = "_idempotency";
@@ -53,9 +56,7 @@ Error if_none_match_failed(const std::string& collection, std::string_view id) {
 
 std::optional<std::size_t> failed_op(const Error& error) {
     if (error.code() != ErrorCode::precondition_failed) return std::nullopt;
-    const auto* index = error.details().if_contains("op");
-    if (index == nullptr || !index->is_number()) return std::nullopt;
-    return index->to_number<std::size_t>();
+    return error.failed_op();
 }
 
 // Hash of what a request asked for, to tell an Idempotency-Key retry from a reuse of the key.
@@ -91,7 +92,7 @@ struct Collection::Impl {
 
     Result<Snapshot> load(std::string_view id, Representation representation = Representation::full) {
         const Key root{self.name(), std::string(id)};
-        auto nodes = detail::load_nodes(self.store_, root);
+        auto nodes = internal::load_nodes(self.store_, root);
         if (!nodes) {
             if (nodes.error().code() == ErrorCode::not_found) return not_found(self.name(), id);
             return std::move(nodes).error();
@@ -101,7 +102,7 @@ struct Collection::Impl {
         auto& r = snapshot.resource;
         r.collection = self.name();
         r.id = std::string(id);
-        r.text = codec.splits() ? detail::EntityCodec::assemble(root, *nodes) : top.text;  // both canonical
+        r.text = codec.splits() ? internal::assemble(root, *nodes) : top.text;  // both canonical
         r.etag = make_etag(r.text);
         if (representation == Representation::full) {
             auto body = json::parse(r.text, kStoredLimits);
@@ -119,6 +120,8 @@ struct Collection::Impl {
     // Fills in what the annotations derive (the id field, the expiry) and validates the document.
     Result<std::optional<store::TimePoint>> prepare(std::string_view id, value& body, const Resource* before) {
         if (!body.is_object()) return pointer_error("a " + self.name() + " document must be a JSON object", "", "expected an object");
+        // Every write path (POST, PUT, both patches) ends here, so a client can never store a link.
+        if (auto no_links = internal::EntityCodec::check_no_link_members(body); !no_links) return std::move(no_links).error();
         auto& object = body.as_object();
         const auto& annotations = self.annotations();
         const auto& id_field = annotations.id.field;
@@ -195,6 +198,12 @@ struct Collection::Impl {
         resource.collection = self.name();
         resource.id = std::string(id);
         resource.text = json::to_canonical(body);
+        if (resource.text.size() > max_document_bytes()) {
+            return Error(ErrorCode::too_large,
+                         "the " + self.name() + " document would be " + std::to_string(resource.text.size()) +
+                             " bytes; the limit is " + std::to_string(max_document_bytes()),
+                         {{"limit", max_document_bytes()}});
+        }
         resource.body = std::move(body);
         resource.etag = make_etag(resource.text);
         resource.created = before == nullptr;
@@ -204,7 +213,7 @@ struct Collection::Impl {
         resource.updated_at = now;
 
         static const Nodes kNone;
-        auto planned = detail::plan_graph_write(self.store_, root, before ? before->nodes : kNone, *after, *expires_at,
+        auto planned = internal::plan_graph_write(self.store_, root, before ? before->nodes : kNone, *after, *expires_at,
                                                 attempt.optimistic);
         if (!planned) return std::move(planned).error();
         attempt.assumed_new = std::move(planned->assumed_new);  // not read from `planned` again
@@ -357,7 +366,7 @@ struct Collection::Impl {
             store::Batch batch;
             if (codec.splits()) {
                 // An entity other objects still link to cannot go: they would hold dangling links.
-                auto parents = detail::load_parents(self.store_, {root});
+                auto parents = internal::load_parents(self.store_, {root});
                 if (!parents) return std::move(parents).error();
                 const auto& referrers = parents->at(root).keys;
                 if (!referrers.empty()) {
@@ -368,11 +377,11 @@ struct Collection::Impl {
                                      " other object(s); remove those links first",
                                  {{"collection", self.name()}, {"id", id}, {"referrers", std::move(list)}});
                 }
-                auto planned = detail::plan_graph_write(self.store_, root, snapshot->nodes, {}, std::nullopt);
+                auto planned = internal::plan_graph_write(self.store_, root, snapshot->nodes, {}, std::nullopt);
                 if (!planned) return std::move(planned).error();
                 batch = std::move(planned->batch);
                 // ...and nobody may link to it between our read and our commit.
-                batch.ops.push_back(store::Op::check(detail::kLinksCollection, root.str(), Precondition::absent()));
+                batch.ops.push_back(store::Op::check(internal::kLinksCollection, root.str(), Precondition::absent()));
             } else {
                 batch.ops.push_back(store::Op::remove(self.name(), std::string(id), Precondition::at_version(current.version)));
                 store::Event event;
@@ -399,8 +408,14 @@ struct Collection::Impl {
         std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(random)));
     }
 
+    // EngineConfig::max_document_bytes, with its default.
+    std::size_t max_document_bytes() const noexcept {
+        const auto& config = self.config_;
+        return config.max_document_bytes != 0 ? config.max_document_bytes : config.limits.max_bytes;
+    }
+
     Collection& self;
-    detail::EntityCodec codec;
+    internal::EntityCodec codec;
 };
 
 Collection::Collection(store::Store& store,
@@ -447,9 +462,7 @@ Result<Resource> Collection::merge_patch(std::string_view id, const value& patch
 
 Result<Resource> Collection::json_patch(std::string_view id, const value& patch, const WriteOptions& options) {
     return impl_->update(id, options, "json-patch", patch, [&](const value& current) -> Result<value> {
-        auto patched = json::apply_json_patch(current, patch);
-        if (!patched && patched.error().code() == ErrorCode::invalid) patched.error().details()["kind"] = "syntax";
-        return patched;
+        return json::apply_json_patch(current, patch, json::PatchLimits{impl_->max_document_bytes()});
     });
 }
 
@@ -474,7 +487,7 @@ Result<ResourcePage> Collection::list(std::string_view cursor, std::size_t limit
 
 Result<GraphView> Collection::graph(std::string_view id) {
     const Key root{name(), std::string(id)};
-    auto nodes = detail::load_nodes(store_, root);
+    auto nodes = internal::load_nodes(store_, root);
     if (!nodes) {
         if (nodes.error().code() == ErrorCode::not_found) return not_found(name(), id);
         return std::move(nodes).error();
@@ -487,7 +500,7 @@ Result<GraphView> Collection::graph(std::string_view id) {
         // Relations are JSON Pointers into the stored form: this (rare) read parses it to find them.
         auto stored = json::parse(node.text, kStoredLimits);
         if (!stored) return Error(ErrorCode::internal, "stored object " + key.str() + " is not JSON");
-        for (const auto& link : detail::EntityCodec::links_of(*stored)) {
+        for (const auto& link : internal::links_of(*stored)) {
             view.edges.push_back({key.str(), link.child.str(), link.relation});
         }
     }

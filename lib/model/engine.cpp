@@ -158,9 +158,19 @@ Result<Engine> Engine::open(schema::Registry registry, std::unique_ptr<store::St
     }
     for (const auto* schema : impl->registry.schemas()) {
         const auto& name = schema->annotations().collection;
-        if (name.empty() || name.front() == '_' || name.find('/') != std::string::npos) {
-            return Error(ErrorCode::invalid, "collection name '" + name + "' is reserved or malformed (schema " +
-                                                 schema->name() + "): names may not be empty, start with '_' or contain '/'");
+        if (!schema::is_collection_name(name)) {
+            return Error(ErrorCode::invalid, "collection name '" + name + "' (schema " + schema->name() +
+                                                 ") is reserved or malformed: " + std::string(schema::kCollectionNameRule));
+        }
+        if (const auto& entities = schema->annotations().entities) {
+            // An entity type stores objects in another collection: it must be one that has a schema,
+            // or entities would be written where nothing validates or serves them.
+            for (const auto& [type, collection] : entities->types) {
+                if (impl->registry.find_collection(collection) == nullptr) {
+                    return Error(ErrorCode::invalid, "schema " + schema->name() + ": entity type '" + type +
+                                                         "' names collection '" + collection + "', which no schema defines");
+                }
+            }
         }
         const auto policy = policies.find(name);
         impl->collections.emplace(name, std::make_unique<Collection>(impl->notifying, *schema,

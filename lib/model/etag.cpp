@@ -1,5 +1,7 @@
 #include <tessera/model/etag.hpp>
 
+#include <tessera/json/text.hpp>
+
 #include <openssl/evp.h>
 
 #include <array>
@@ -39,8 +41,7 @@ bool is_space(char c) { return c == ' ' || c == '\t'; }
 bool is_etagc(unsigned char c) { return c == 0x21 || (c >= 0x23 && c != 0x7F); }
 
 Error syntax_error(std::string_view field_value) {
-    return Error(ErrorCode::invalid, "malformed entity-tag list: " + std::string(field_value),
-                 {{"kind", "syntax"}});
+    return Error(ErrorCode::malformed, "malformed entity-tag list: " + json::excerpt(field_value));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <tessera/model/ids.hpp>
 
+#include <tessera/json/text.hpp>
+
 #include <openssl/rand.h>
 
 #include <array>
@@ -56,6 +58,11 @@ std::string generate_id(schema::IdFormat format) {
 
 bool is_valid_id(std::string_view id) noexcept {
     if (id.empty() || id.size() > 256) return false;
+    // Dot segments: a client or proxy normalising the URL (RFC 3986 §5.2.4) would turn
+    // /api/plans/.. into /api/, so no document could be reached under such an id.
+    if (id == "." || id == "..") return false;
+    // Ids go into JSON (bodies, problems, events) and JSON strings are UTF-8.
+    if (!json::is_valid_utf8(id)) return false;
     for (const char c : id) {
         const auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7F || c == '/') return false;

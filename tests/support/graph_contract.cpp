@@ -11,6 +11,9 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <functional>
+#include <map>
+#include <random>
 #include <set>
 #include <sstream>
 #include <mutex>
@@ -57,9 +60,11 @@ model::Engine make_engine(const StoreFactory& make_store) {
 std::uint64_t count(model::Engine& engine, const char* collection) { return engine.store().count(collection).value(); }
 
 // Everything stored, as (collection/id → text), to prove a failed write changed nothing.
-std::map<std::string, std::string> dump(model::Engine& engine) {
+std::map<std::string, std::string> dump(model::Engine& engine,
+                                        const std::vector<const char*>& collections = {
+                                            "plans", "planservices", "services", "membercostshares", "_links"}) {
     std::map<std::string, std::string> out;
-    for (const char* collection : {"plans", "planservices", "services", "membercostshares", "_links"}) {
+    for (const char* collection : collections) {
         std::string cursor;
         do {
             auto page = engine.store().scan(collection, cursor, 100).value();
@@ -69,6 +74,97 @@ std::map<std::string, std::string> dump(model::Engine& engine) {
     }
     return out;
 }
+
+const std::vector<const char*> kEntityCollections{"planservices", "services", "membercostshares"};
+
+// Issue 11's invariant: `_links` records exactly the links the stored objects hold, and every entity
+// has a parent (these tests create entities through plans only). The references are found by parsing
+// every stored body, independently of the library's own link scanner.
+void check_links_invariant(model::Engine& engine) {
+    std::map<std::string, std::set<std::string>> referenced;  // child → parents, from the stored bodies
+    std::set<std::string> objects;
+    const std::function<void(const value&, const std::string&)> collect = [&](const value& v, const std::string& parent) {
+        if (const auto* o = v.if_object()) {
+            if (o->size() == 1 && o->contains("$entity")) {
+                referenced[std::string(o->at("$entity").as_string())].insert(parent);
+                return;
+            }
+            for (const auto& member : *o) collect(member.value(), parent);
+        } else if (const auto* a = v.if_array()) {
+            for (const auto& element : *a) collect(element, parent);
+        }
+    };
+    std::vector<const char*> stored = kEntityCollections;
+    stored.push_back("plans");
+    for (const auto& [key, body] : dump(engine, stored)) {
+        objects.insert(key);
+        collect(boost::json::parse(body), key);
+    }
+    std::map<std::string, std::set<std::string>> recorded;
+    for (const auto& [key, body] : dump(engine, {"_links"})) {
+        std::set<std::string>& parents = recorded[key.substr(std::string("_links/").size())];
+        const value links = boost::json::parse(body);
+        for (const auto& p : links.at("parents").as_array()) parents.insert(std::string(p.as_string()));
+    }
+    CHECK(recorded == referenced);
+    for (const auto& [child, parents] : referenced) {
+        CHECK_MESSAGE(objects.contains(child), "a stored link points at the missing object " << child);
+        for (const auto& parent : parents) CHECK(objects.contains(parent));
+    }
+    for (const auto& key : objects) {
+        if (!key.starts_with("plans/")) CHECK_MESSAGE(referenced.contains(key), "orphaned entity " << key);
+    }
+}
+
+// Random but valid plans over small pools of entity ids, so that plans share entities, re-point links
+// and orphan them in every way a write can.
+class PlanGenerator {
+public:
+    explicit PlanGenerator(std::uint64_t seed) : random_(seed) {}
+
+    value plan(const std::string& id) {
+        flavours_.clear();
+        boost::json::array services;
+        for (int i = 0, n = pick(0, 3); i < n; ++i) services.push_back(planservice());
+        return boost::json::object{{"objectId", id},           {"objectType", "plan"},
+                                   {"_org", "example.com"},   {"planType", "t" + std::to_string(pick(0, 2))},
+                                   {"creationDate", "12-12-2017"}, {"planCostShares", cost_share()},
+                                   {"linkedPlanServices", std::move(services)}};
+    }
+
+    value planservice() {
+        const std::string id = "ps" + std::to_string(pick(0, 5));
+        return boost::json::object{{"objectId", id},
+                                   {"objectType", "planservice"},
+                                   {"_org", "org" + flavour(id)},
+                                   {"linkedService", service()},
+                                   {"planserviceCostShares", cost_share()}};
+    }
+
+    int pick(int low, int high) { return std::uniform_int_distribution<int>(low, high)(random_); }
+    std::string ps_id() { return "ps" + std::to_string(pick(0, 5)); }
+
+private:
+    value service() {
+        const std::string id = "s" + std::to_string(pick(0, 5));
+        return boost::json::object{{"objectId", id}, {"objectType", "service"}, {"_org", "o"}, {"name", "n" + flavour(id)}};
+    }
+    value cost_share() {
+        const std::string id = "m" + std::to_string(pick(0, 7));
+        return boost::json::object{{"objectId", id}, {"objectType", "membercostshare"}, {"_org", "o"},
+                                   {"deductible", std::stoi(flavour(id))}, {"copay", 1}};
+    }
+    // The same id has the same contents throughout one document (a document may not hold two
+    // different copies of one entity), and may change from one document to the next.
+    std::string flavour(const std::string& id) {
+        auto [it, fresh] = flavours_.emplace(id, "");
+        if (fresh) it->second = std::to_string(pick(0, 2));
+        return it->second;
+    }
+
+    std::mt19937_64 random_;
+    std::map<std::string, std::string> flavours_;
+};
 
 }  // namespace
 
@@ -293,6 +389,84 @@ void run_graph_contract(const StoreFactory& make_store) {
         const auto service = engine.collection("services")->get(service_id).value().body;
         CHECK(service.at("_org").as_string() == std::to_string(kRounds - 1));
         CHECK(service.at("name").as_string() == std::to_string(kRounds - 1));
+    }
+
+    SUBCASE("graph: issue 11 — re-pointing a planservice id keeps links exact and leaves no orphan") {
+        // Re-pointing means: this place now holds the entity with that id, with the contents the write
+        // gives it (shared by id, so every plan linking to it sees them); the entity that was there loses
+        // this parent, and so do the former children of the re-pointed one — each deleted if orphaned.
+        auto engine = make_engine(make_store);
+        auto& plans = *engine.collection("plans");
+        REQUIRE(plans.replace(plan_id, plan));
+        REQUIRE(plans.replace("plan-two", second_plan(plan)));
+        auto patched = plans.json_patch(
+            plan_id, boost::json::parse(R"([{"op":"replace","path":"/linkedPlanServices/0/objectId","value":"ps-two"}])"));
+        REQUIRE_MESSAGE(patched, (patched ? "" : patched.error().to_string()));
+        check_links_invariant(engine);
+        // plan-two's planservice is now the one the patch wrote: the first plan's children.
+        const auto two = plans.get("plan-two").value().body;
+        CHECK(two.at("linkedPlanServices").at(0).at("planserviceCostShares") ==
+              plan.at("linkedPlanServices").at(0).at("planserviceCostShares"));
+        CHECK_FALSE(engine.collection("membercostshares")->get("pscs-two"));  // its old cost share: orphaned, gone
+        REQUIRE(plans.remove(plan_id));
+        check_links_invariant(engine);
+        REQUIRE(plans.remove("plan-two"));
+        for (const char* collection : kEntityCollections) CHECK(count(engine, collection) == 0);
+        CHECK(count(engine, "_links") == 0);
+    }
+
+    SUBCASE("graph: issue 11 — after random write sequences, links are exact and no orphan survives") {
+        auto engine = make_engine(make_store);
+        auto& plans = *engine.collection("plans");
+        const std::uint64_t seed = std::random_device{}();
+        CAPTURE(seed);
+        PlanGenerator generate(seed);
+        const std::vector<std::string> ids{"p0", "p1", "p2", "p3"};
+        int written = 0;
+        for (int step = 0; step < 120; ++step) {
+            CAPTURE(step);
+            const std::string& id = ids[static_cast<std::size_t>(generate.pick(0, 3))];
+            const int kind = generate.pick(0, 5);
+            Result<model::Resource> result = Error(ErrorCode::not_found, "");
+            if (kind == 0 || kind == 1) {
+                result = plans.replace(id, generate.plan(id));
+            } else if (kind == 2) {
+                boost::json::object patch{{"linkedPlanServices", boost::json::array{generate.planservice()}}};
+                result = plans.merge_patch(id, patch);
+            } else if (kind == 3) {
+                // Re-point a link, or replace a whole planservice, or drop one.
+                const int which = generate.pick(0, 2);
+                const std::string op =
+                    which == 0 ? R"({"op":"replace","path":"/linkedPlanServices/0/objectId","value":")" + generate.ps_id() + R"("})"
+                    : which == 1 ? R"({"op":"replace","path":"/linkedPlanServices/0","value":)" +
+                                       json::to_canonical(generate.planservice()) + "}"
+                                 : R"({"op":"remove","path":"/linkedPlanServices/0"})";
+                result = plans.json_patch(id, boost::json::parse("[" + op + "]"));
+            } else if (kind == 4) {
+                const auto removed = plans.remove(id);
+                if (!removed) CHECK(removed.error().code() == ErrorCode::not_found);
+            } else {
+                // Re-point the plan's cost share at another one's id.
+                result = plans.json_patch(id, boost::json::parse(R"([{"op":"replace","path":"/planCostShares/objectId","value":"m)" +
+                                                                  std::to_string(generate.pick(0, 7)) + R"("}])"));
+            }
+            if (result) ++written;
+            // Refusals are fine (a missing plan or path, two copies of one entity that differ); they
+            // must change nothing, which the invariant and the final cleanup check too.
+            if (!result) {
+                const auto code = result.error().code();
+                CHECK_MESSAGE((code == ErrorCode::not_found || code == ErrorCode::conflict || code == ErrorCode::invalid),
+                              result.error().to_string());
+            }
+            check_links_invariant(engine);
+        }
+        CHECK(written > 30);  // the sequence really wrote
+        for (const auto& id : ids) {
+            const auto removed = plans.remove(id);
+            if (!removed) CHECK(removed.error().code() == ErrorCode::not_found);
+        }
+        for (const char* collection : kEntityCollections) CHECK(count(engine, collection) == 0);
+        CHECK(count(engine, "_links") == 0);
     }
 }
 

@@ -82,7 +82,9 @@ struct GraphView {
 
 /// A collection of documents defined by one schema. Usually owned by an `Engine`; thread-safe.
 ///
-/// Every write validates the full resulting document before committing, commits the document and
+/// Every write validates the full resulting document before committing — which may not contain the
+/// member "$entity" anywhere (reserved for the links between stored objects) and may not be larger
+/// than `EngineConfig::max_document_bytes` — commits the document and
 /// its outbox event(s) atomically, and is guarded by store preconditions, so concurrent writers
 /// never lose an update: with If-Match a concurrent change gives `precondition_failed`; without it
 /// read-modify-write operations retry on the fresh document.
@@ -107,8 +109,9 @@ public:
 
     /// Creates a document; the id comes from the schema's id policy (`url_id` is the id in the
     /// URL, "" if none). Errors: `invalid` (schema violations in details.errors, missing or
-    /// mismatching id), `conflict` (id exists), `precondition_failed` (If-Match given: nothing to
-    /// match), `unavailable`.
+    /// mismatching id, an invalid entity id, a "$entity" member: each with its JSON Pointer),
+    /// `too_large` (the document exceeds `EngineConfig::max_document_bytes`), `conflict` (id exists),
+    /// `precondition_failed` (If-Match given: nothing to match), `unavailable`.
     Result<Resource> create(boost::json::value body, std::string_view url_id = {}, const WriteOptions& options = {});
 
     /// The document, or `not_found`. If-None-Match matching sets `not_modified`; If-Match failing is
@@ -123,12 +126,14 @@ public:
     Result<Resource> replace(std::string_view id, boost::json::value body, const WriteOptions& options = {});
 
     /// Applies an RFC 7386 merge patch (entities in arrays merged by id) and validates the result.
-    /// Errors: `not_found`, `invalid`, `precondition_failed`.
+    /// Errors: `not_found`, `invalid`, `too_large`, `precondition_failed`.
     Result<Resource> merge_patch(std::string_view id, const boost::json::value& patch, const WriteOptions& options = {});
 
     /// Applies an RFC 6902 JSON Patch to the assembled document and validates the result. Errors:
-    /// `not_found`, `invalid` (malformed patch: details.kind "syntax"; or schema violations),
-    /// `conflict` (a path does not exist or a `test` failed), `precondition_failed`.
+    /// `not_found`, `malformed` (not a valid patch document), `invalid` (schema violations),
+    /// `conflict` (a path does not exist or a `test` failed), `too_large` (an operation would take the
+    /// document past `EngineConfig::max_document_bytes`: checked as the patch is applied, so memory
+    /// stays bounded), `precondition_failed`.
     Result<Resource> json_patch(std::string_view id, const boost::json::value& patch, const WriteOptions& options = {});
 
     /// Deletes the document and the entities no other object refers to. Errors: `not_found`,
@@ -136,7 +141,7 @@ public:
     /// `details.referrers` lists them).
     Result<void> remove(std::string_view id, const WriteOptions& options = {});
 
-    /// Up to `limit` documents after `cursor`, in id order. Errors: `invalid` (bad cursor).
+    /// Up to `limit` documents after `cursor`, in id order. Errors: `malformed` (bad cursor).
     Result<ResourcePage> list(std::string_view cursor,
                               std::size_t limit,
                               Representation representation = Representation::full);

@@ -25,6 +25,10 @@ struct EngineConfig {
     std::string store_url = "sqlite:./var/tessera.db";  ///< See `store::Store::open`. Default embedded SQLite.
     store::StoreOptions store_options;               ///< Timeouts for remote stores.
     json::ParseLimits limits;                        ///< Applied to request bodies by callers. Default 1 MiB / depth 64.
+    /// Largest document a write may produce, in bytes of canonical JSON text; a JSON Patch is held to it
+    /// while it is applied (each operation's growth is counted as it happens), so a small patch cannot
+    /// build a huge document. Beyond it a write is `too_large`. 0 (the default): `limits.max_bytes`.
+    std::size_t max_document_bytes = 0;
     std::chrono::milliseconds sweep_interval{1000};  ///< TTL sweeper period; 0 disables the thread. Default 1 s.
     std::chrono::hours idempotency_ttl{24};          ///< How long Idempotency-Keys are remembered. Default 24 h.
     int write_retries = 16;  ///< Read-modify-write attempts (with jittered backoff) before `conflict`. Default 16.

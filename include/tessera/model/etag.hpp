@@ -30,7 +30,7 @@ struct EtagSet {
     std::vector<Etag> tags;  ///< Empty when `any`.
 
     /// Parses a field value (`*`, or `"a", W/"b"`). Several header lines may be joined with ", ".
-    /// Errors: `invalid` (details.kind "syntax") for a malformed list.
+    /// Errors: `malformed` for a malformed list.
     static Result<EtagSet> parse(std::string_view field_value);
 
     /// RFC 9110 §13.1.1 If-Match: strong comparison; `*` matches any current representation.
