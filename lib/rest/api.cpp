@@ -7,10 +7,13 @@
 #include "rest/metrics.hpp"
 #include "rest/openapi.hpp"
 #include "rest/responses.hpp"
+#include "rest/router.hpp"
+
+#include <tessera/json/text.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
-#include <boost/url/parse.hpp>
+#include <boost/url/params_view.hpp>
 #include <boost/url/rfc/pchars.hpp>
 
 #include <chrono>
@@ -19,25 +22,7 @@ namespace tessera::rest {
 namespace {
 
 using boost::json::value;
-
-// One collection prefix ("/api/plans", or an alias like "/guid"), split into decoded segments.
-struct Mount {
-    std::vector<std::string> segments;
-    std::string prefix;
-    model::Collection* collection = nullptr;
-    // Route templates, the metrics labels of this mount's routes.
-    std::string collection_label;  // "<prefix>/"
-    std::string item_label;        // "<prefix>/{id}"
-    std::string graph_label;       // "<prefix>/{id}/graph"
-};
-
-// What a request path resolved to.
-struct Route {
-    enum class Kind { none, health, ready, metrics, openapi, events, collection, item, graph } kind = Kind::none;
-    const Mount* mount = nullptr;
-    std::string id;                       // item routes: the decoded id
-    std::string_view label = "unmatched";  // route template for metrics (static or owned by a Mount)
-};
+using internal::Route;
 
 constexpr std::string_view kCollectionAllow = "GET, HEAD, POST, OPTIONS";
 constexpr std::string_view kItemAllow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
@@ -72,116 +57,57 @@ std::string encode_segment(std::string_view segment) {
 }  // namespace
 
 struct Api::Impl {
-    Impl(model::Engine& e, ApiOptions o) : engine(e), options(std::move(o)), openapi(make_openapi(e)) {
-        for (auto* collection : engine.collections()) {
-            if (collection->annotations().expose) add_mount("/api/" + collection->name(), collection);
-            for (const auto& alias : collection->annotations().routes) add_mount(alias, collection);
-        }
-        // Longest prefix first, so "/api/plans/x" never matches a shorter alias.
-        std::sort(mounts.begin(), mounts.end(),
-                  [](const Mount& a, const Mount& b) { return a.segments.size() > b.segments.size(); });
-    }
-
-    void add_mount(const std::string& prefix, model::Collection* collection) {
-        Mount mount;
-        std::string_view rest = prefix;
-        while (!rest.empty()) {
-            if (rest.front() == '/') {
-                rest.remove_prefix(1);
-                continue;
-            }
-            const auto slash = rest.find('/');
-            mount.segments.emplace_back(rest.substr(0, slash));
-            rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-        }
-        mount.prefix = "/";
-        for (std::size_t i = 0; i < mount.segments.size(); ++i) {
-            mount.prefix += (i ? "/" : "") + mount.segments[i];
-        }
-        mount.collection = collection;
-        mount.collection_label = mount.prefix + "/";
-        mount.item_label = mount.prefix + "/{id}";
-        mount.graph_label = mount.prefix + "/{id}/graph";
-        mounts.push_back(std::move(mount));
-    }
-
-    Route resolve(const std::vector<std::string>& segments) const {
-        Route route;
-        if (segments.size() == 1) {
-            if (segments[0] == "healthz") return {Route::Kind::health, nullptr, {}, "/healthz"};
-            if (segments[0] == "readyz") return {Route::Kind::ready, nullptr, {}, "/readyz"};
-            if (segments[0] == "metrics") return {Route::Kind::metrics, nullptr, {}, "/metrics"};
-            if (segments[0] == "openapi.json") return {Route::Kind::openapi, nullptr, {}, "/openapi.json"};
-        }
-        if (is_events_admin(segments)) return {Route::Kind::events, nullptr, {}, events_admin_label(segments)};
-        for (const auto& mount : mounts) {
-            if (segments.size() < mount.segments.size() ||
-                !std::equal(mount.segments.begin(), mount.segments.end(), segments.begin())) {
-                continue;
-            }
-            const std::size_t extra = segments.size() - mount.segments.size();
-            if (extra == 0) return {Route::Kind::collection, &mount, {}, mount.collection_label};
-            if (extra == 1) return {Route::Kind::item, &mount, segments.back(), mount.item_label};
-            if (extra == 2 && segments.back() == "graph") {
-                return {Route::Kind::graph, &mount, segments[segments.size() - 2], mount.graph_label};
-            }
-        }
-        return route;
-    }
+    Impl(model::Engine& e, ApiOptions o)
+        : engine(e), options(std::move(o)), openapi(make_openapi(e)), router(e) {}
 
     Response dispatch(const Request& request, Route& route) {
-        auto target = boost::urls::parse_origin_form(request.target);
-        if (!target) return make_problem(400, "malformed request target");
-        std::vector<std::string> segments;
-        for (auto segment : target->segments()) segments.push_back(std::string(segment));
-        // "/api/plans/" and "/api/plans" are the same resource: drop the empty last segment.
-        if (!segments.empty() && segments.back().empty()) segments.pop_back();
-        route = resolve(segments);
+        auto resolved = router.resolve(request.target);
+        if (!resolved) return failure(resolved.error(), request);
+        route = std::move(*resolved);
 
         const std::string& method = request.method;
+        const std::string& path = route.path;
         switch (route.kind) {
             case Route::Kind::health:
                 return method == "GET" || method == "HEAD" ? json_response(200, R"({"status":"ok"})")
-                                                            : method_not_allowed("GET, HEAD", method);
+                                                            : method_not_allowed("GET, HEAD", method, path);
             case Route::Kind::ready: {
-                if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method);
+                if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method, path);
                 auto ready = engine.ready();
                 if (!ready) return failure(ready.error(), request);
                 return json_response(200, R"({"status":"ready"})");
             }
             case Route::Kind::metrics: {
-                if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method);
+                if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method, path);
                 Response response;
                 response.headers.set("Content-Type", "text/plain; version=0.0.4");
                 response.body = metrics.render() + render_event_metrics(engine);
                 return response;
             }
             case Route::Kind::events:
-                return events_admin(engine, request, route.label, segments, target->encoded_query(),
+                return events_admin(engine, request, route.label, route.segments, route.query, path,
                                     [&](const Error& error) { return failure(error, request); });
             case Route::Kind::openapi:
                 return method == "GET" || method == "HEAD" ? json_response(200, openapi)
-                                                            : method_not_allowed("GET, HEAD", method);
-            case Route::Kind::collection: return collection_route(request, *target, route);
+                                                            : method_not_allowed("GET, HEAD", method, path);
+            case Route::Kind::collection: return collection_route(request, route);
             case Route::Kind::item: return item_route(request, route);
             case Route::Kind::graph: return graph_route(request, route);
             case Route::Kind::none: break;
         }
-        return make_problem(Error(ErrorCode::not_found, "no route for " + std::string(target->path())));
+        return failure(Error(ErrorCode::not_found, "no route for " + json::excerpt(path, 256)), request);
     }
 
-    Response collection_route(const Request& request, const boost::urls::url_view& target, const Route& route) {
-        auto& collection = *route.mount->collection;
+    Response collection_route(const Request& request, const Route& route) {
         const std::string& method = request.method;
-        if (method == "GET" || method == "HEAD") return list(request, target, route);
+        if (method == "GET" || method == "HEAD") return list(request, route);
         if (method == "POST") return create(request, route, "");
         if (method == "OPTIONS") {
             Response response = no_content(204);
             response.headers.set("Allow", std::string(kCollectionAllow));
             return response;
         }
-        (void)collection;
-        return method_not_allowed(kCollectionAllow, method);
+        return method_not_allowed(kCollectionAllow, method, route.path);
     }
 
     Response item_route(const Request& request, const Route& route) {
@@ -211,7 +137,7 @@ struct Api::Impl {
             return resource_response(200, *resource);
         }
         if (method != "PUT" && method != "PATCH" && method != "DELETE") {
-            return method_not_allowed(kItemAllow, method);
+            return method_not_allowed(kItemAllow, method, route.path);
         }
         if (collection.annotations().require_if_match && !preconditions->if_match) {
             return failure(Error(ErrorCode::precondition_required,
@@ -227,7 +153,9 @@ struct Api::Impl {
             return no_content(204);
         }
         if (method == "PUT") {
-            if (auto type = media_type(request); type != "application/json") return unsupported(type, "application/json");
+            if (auto type = media_type(request); type != "application/json") {
+                return unsupported(type, "application/json", route.path);
+            }
             auto body = parse_body(request);
             if (!body) return failure(body.error(), request);
             auto resource = collection.replace(id, std::move(*body), write_options);
@@ -238,7 +166,7 @@ struct Api::Impl {
         const std::string type = media_type(request);
         const bool merge = type == "application/merge-patch+json" || type == "application/json";
         if (!merge && type != "application/json-patch+json") {
-            Response response = unsupported(type, std::string(kAcceptPatch));
+            Response response = unsupported(type, std::string(kAcceptPatch), route.path);
             response.headers.set("Accept-Patch", std::string(kAcceptPatch));  // RFC 5789 §3.1
             return response;
         }
@@ -252,7 +180,9 @@ struct Api::Impl {
 
     // The stored objects of a document and the parent → child links between them.
     Response graph_route(const Request& request, const Route& route) {
-        if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET, HEAD", request.method);
+        if (request.method != "GET" && request.method != "HEAD") {
+            return method_not_allowed("GET, HEAD", request.method, route.path);
+        }
         auto graph = route.mount->collection->graph(route.id);
         if (!graph) return failure(graph.error(), request);
         boost::json::array nodes;
@@ -267,7 +197,9 @@ struct Api::Impl {
 
     Response create(const Request& request, const Route& route, std::string_view url_id) {
         auto& collection = *route.mount->collection;
-        if (auto type = media_type(request); type != "application/json") return unsupported(type, "application/json");
+        if (auto type = media_type(request); type != "application/json") {
+            return unsupported(type, "application/json", route.path);
+        }
         auto preconditions = parse_preconditions(request);
         if (!preconditions) return failure(preconditions.error(), request);
         auto body = parse_body(request);
@@ -289,10 +221,10 @@ struct Api::Impl {
         return response;
     }
 
-    Response list(const Request& request, const boost::urls::url_view& target, const Route& route) {
+    Response list(const Request& request, const Route& route) {
         std::size_t limit = options.default_page_size;
         std::string cursor;
-        for (auto param : target.params()) {
+        for (auto param : boost::urls::params_view(route.query)) {
             if (param.key == "limit") {
                 auto parsed = parse_limit(param.value, options.max_page_size);
                 if (!parsed) return failure(parsed.error(), request);
@@ -302,10 +234,7 @@ struct Api::Impl {
             }
         }
         auto page = route.mount->collection->list(cursor, limit, model::Representation::text);
-        if (!page) {
-            if (page.error().code() == ErrorCode::invalid) page.error().details()["kind"] = "syntax";
-            return failure(page.error(), request);
-        }
+        if (!page) return failure(page.error(), request);
         std::string body = "[";
         for (std::size_t i = 0; i < page->items.size(); ++i) {
             if (i) body += ',';
@@ -343,31 +272,28 @@ struct Api::Impl {
         return std::string(method) + " " + request.target + "|" + std::string(*key);
     }
 
-    Result<value> parse_body(const Request& request) const {
-        auto body = json::parse(request.body, options.limits);
-        if (!body && body.error().code() == ErrorCode::invalid) body.error().details()["kind"] = "syntax";
-        return body;
-    }
+    Result<value> parse_body(const Request& request) const { return json::parse(request.body, options.limits); }
 
-    static Response unsupported(std::string_view type, const std::string& expected) {
+    static Response unsupported(std::string_view type, const std::string& expected, std::string_view instance) {
         return make_problem(Error(ErrorCode::unsupported_media_type,
-                                  "Content-Type '" + std::string(type) + "' is not accepted here; use " + expected));
+                                  "Content-Type '" + json::excerpt(type) + "' is not accepted here; use " + expected),
+                            instance);
     }
 
     Response failure(const Error& error, const Request& request) {
         const auto code = error.code();
         if (code == ErrorCode::unavailable || code == ErrorCode::timeout || code == ErrorCode::internal) {
             metrics.store_error(to_string(code));
-            log::warn("rest", error.message(), {{"error", error.to_json()}, {"target", request.target}});
+            log::warn("rest", error.message(), {{"error", error.to_json()}, {"target", json::excerpt(request.target, 512)}});
         }
-        auto target = request.target.substr(0, request.target.find('?'));
+        auto target = std::string_view(request.target).substr(0, request.target.find('?'));
         return make_problem(error, target);
     }
 
     model::Engine& engine;
     ApiOptions options;
     std::string openapi;
-    std::vector<Mount> mounts;
+    internal::Router router;
     Metrics metrics;
 };
 
@@ -378,6 +304,31 @@ Api::~Api() = default;
 
 const std::string& Api::openapi() const noexcept { return impl_->openapi; }
 
+bool Api::may_block(const Request& request) const noexcept {
+    try {
+        auto route = impl_->router.resolve(request.target);
+        if (!route) return false;  // refused before anything is read
+        const std::string& method = request.method;
+        const bool read = method == "GET" || method == "HEAD" || method == "OPTIONS";
+        switch (route->kind) {
+            case Route::Kind::health:
+            case Route::Kind::openapi:
+            case Route::Kind::none: return false;
+            case Route::Kind::metrics:
+                // The outbox's stats come from the store; an AMQP bus counts dead letters at the broker.
+                return impl_->engine.store().may_block() || impl_->engine.bus().backend() != "inproc";
+            case Route::Kind::ready:
+            case Route::Kind::events: return true;
+            case Route::Kind::collection:
+            case Route::Kind::item:
+            case Route::Kind::graph: return !read || impl_->engine.store().may_block();
+        }
+        return true;
+    } catch (...) {
+        return true;  // the safe side: a worker thread
+    }
+}
+
 Response Api::handle(const Request& request) noexcept {
     const auto start = std::chrono::steady_clock::now();
     Route route;
@@ -385,7 +336,7 @@ Response Api::handle(const Request& request) noexcept {
     try {
         response = impl_->dispatch(request, route);
     } catch (const std::exception& e) {
-        log::error("rest", "unhandled exception", {{"what", e.what()}, {"target", request.target}});
+        log::error("rest", "unhandled exception", {{"what", e.what()}, {"target", json::excerpt(request.target, 512)}});
         response = make_problem(Error(ErrorCode::internal, "internal error"));
     } catch (...) {
         response = make_problem(Error(ErrorCode::internal, "internal error"));

@@ -2,8 +2,9 @@
 
 #include "rest/responses.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include <tessera/json/canonical.hpp>
+#include <tessera/json/text.hpp>
+
 #include <boost/url/parse_query.hpp>
 
 #include <fmt/format.h>
@@ -49,7 +50,7 @@ Response overview(model::Engine& engine) {
         auto& value = out["relay"].as_object()[key];
         if (std::isinf(value.as_double())) value = nullptr;
     }
-    return json_response(200, boost::json::serialize(out));
+    return json_response(200, json::serialize(out));
 }
 
 }  // namespace
@@ -74,14 +75,15 @@ Response events_admin(model::Engine& engine,
                       std::string_view label,
                       std::span<const std::string> segments,
                       std::string_view query,
+                      std::string_view instance,
                       const std::function<Response(const Error&)>& failure) {
     const std::string& method = request.method;
     if (label == "/api/_events") {
-        if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method);
+        if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method, instance);
         return overview(engine);
     }
     if (label == "/api/_events/deadletters") {
-        if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method);
+        if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method, instance);
         std::size_t limit = kDefaultLimit;
         if (auto params = boost::urls::parse_query(query)) {
             for (auto param : *params) {
@@ -102,18 +104,18 @@ Response events_admin(model::Engine& engine,
         return json_response(200, std::move(body));
     }
     if (label == "/api/_events/deadletters/replay") {
-        if (method != "POST") return method_not_allowed("POST", method);
+        if (method != "POST") return method_not_allowed("POST", method, instance);
         auto replayed = engine.bus().replay_all();
         if (!replayed) return failure(replayed.error());
-        return json_response(200, boost::json::serialize(boost::json::object{{"replayed", *replayed}}));
+        return json_response(200, json::serialize(boost::json::object{{"replayed", *replayed}}));
     }
     if (label == "/api/_events/deadletters/{id}/replay") {
-        if (method != "POST") return method_not_allowed("POST", method);
+        if (method != "POST") return method_not_allowed("POST", method, instance);
         auto replayed = engine.bus().replay(segments[3]);
         if (!replayed) return failure(replayed.error());
-        return json_response(200, boost::json::serialize(boost::json::object{{"replayed", 1}}));
+        return json_response(200, json::serialize(boost::json::object{{"replayed", 1}}));
     }
-    return failure(Error(ErrorCode::not_found, "no route for " + request.target.substr(0, request.target.find('?'))));
+    return failure(Error(ErrorCode::not_found, "no route for " + json::excerpt(instance, 256)));
 }
 
 std::string render_event_metrics(model::Engine& engine) {

@@ -25,13 +25,14 @@ bool is_events_admin(std::span<const std::string> segments) noexcept;
 std::string_view events_admin_label(std::span<const std::string> segments);
 
 /// Answers an event admin request. `label` is its route template (`events_admin_label`),
-/// `segments` the decoded path, `query` the raw query string; `failure` turns an Error into the
-/// problem response (so it is logged and counted like any other).
+/// `segments` the decoded path, `query` the raw query string, `instance` the raw path (for problems);
+/// `failure` turns an Error into the problem response (so it is logged and counted like any other).
 Response events_admin(model::Engine& engine,
                       const Request& request,
                       std::string_view label,
                       std::span<const std::string> segments,
                       std::string_view query,
+                      std::string_view instance,
                       const std::function<Response(const Error&)>& failure);
 
 /// The event metrics in Prometheus text (format 0.0.4): relayed events, relay failures, outbox

@@ -2,9 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 namespace tessera::rest {
 
-void Metrics::observe(std::string_view route, std::string_view method, int status, double seconds) {
+std::string_view Metrics::method_label(std::string_view method) noexcept {
+    static constexpr std::array<std::string_view, 9> kStandard{"GET",    "HEAD",    "POST",  "PUT",  "DELETE",
+                                                               "OPTIONS", "PATCH", "TRACE", "CONNECT"};
+    for (const auto known : kStandard) {
+        if (method == known) return known;
+    }
+    return "other";
+}
+
+void Metrics::observe(std::string_view route, std::string_view raw_method, int status, double seconds) {
+    const std::string_view method = method_label(raw_method);
     std::lock_guard lock(mutex_);
     // Look up with views; allocate the key only the first time a label set is seen.
     const auto view = std::make_tuple(route, method, status);

@@ -14,10 +14,13 @@ namespace tessera::rest {
 class Metrics {
 public:
     /// Records one answered request. `route` is the route template ("/api/plans/{id}"), never the
-    /// raw path, so the label set stays bounded.
+    /// raw path, and a `method` outside RFC 9110's and RFC 5789's is counted as "other", so the label
+    /// set stays bounded whatever clients send.
     void observe(std::string_view route, std::string_view method, int status, double seconds);
     /// Counts a failure of the store seen while answering (unavailable, timeout, internal).
     void store_error(std::string_view code);
+    /// The label value of `method`: itself if it is a standard method, else "other".
+    static std::string_view method_label(std::string_view method) noexcept;
     /// The exposition text.
     std::string render() const;
 

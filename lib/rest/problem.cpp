@@ -1,5 +1,7 @@
 #include <tessera/rest/problem.hpp>
 
+#include <tessera/json/text.hpp>
+
 #include <boost/json/serialize.hpp>
 
 namespace tessera::rest {
@@ -7,10 +9,8 @@ namespace tessera::rest {
 int http_status(const Error& error) noexcept {
     // The only ErrorCode → HTTP mapping (-Wswitch-enum flags a new code that is not handled here).
     switch (error.code()) {
-        case ErrorCode::invalid: {
-            const auto* kind = error.details().if_contains("kind");
-            return kind != nullptr && kind->is_string() && kind->as_string() == "syntax" ? 400 : 422;
-        }
+        case ErrorCode::malformed: return 400;
+        case ErrorCode::invalid: return 422;
         case ErrorCode::not_found: return 404;
         case ErrorCode::conflict: return 409;
         case ErrorCode::precondition_failed: return 412;
@@ -22,6 +22,7 @@ int http_status(const Error& error) noexcept {
         case ErrorCode::rate_limited: return 429;
         case ErrorCode::unavailable: return 503;
         case ErrorCode::timeout: return 503;
+        case ErrorCode::method_not_allowed: return 405;
         case ErrorCode::internal: return 500;
         case ErrorCode::unsupported: return 501;
     }
@@ -30,6 +31,7 @@ int http_status(const Error& error) noexcept {
 
 std::string_view reason_phrase(int status) noexcept {
     switch (status) {
+        case 100: return "Continue";
         case 200: return "OK";
         case 201: return "Created";
         case 204: return "No Content";
@@ -50,12 +52,18 @@ std::string_view reason_phrase(int status) noexcept {
         case 431: return "Request Header Fields Too Large";
         case 500: return "Internal Server Error";
         case 501: return "Not Implemented";
+        case 502: return "Bad Gateway";
         case 503: return "Service Unavailable";
+        case 504: return "Gateway Timeout";
+        case 505: return "HTTP Version Not Supported";
         default: return "Unknown";
     }
 }
 
 namespace {
+
+// Enough for any route of ours; a longer target is excerpted (it can only be a 404 anyway).
+constexpr std::size_t kMaxInstanceBytes = 512;
 
 Response problem_response(int status, boost::json::object body) {
     Response response;
@@ -69,7 +77,10 @@ Response problem_response(int status, boost::json::object body) {
 }  // namespace
 
 Response make_problem(const Error& error, std::string_view instance) {
-    const int status = http_status(error);
+    return make_problem(error, instance, http_status(error));
+}
+
+Response make_problem(const Error& error, std::string_view instance, int status) {
     boost::json::object body;
     for (const auto& [key, value] : error.details()) {
         if (key != "backend") body[key] = value;  // backend internals stay in the logs
@@ -78,17 +89,13 @@ Response make_problem(const Error& error, std::string_view instance) {
     body["type"] = "about:blank";
     body["title"] = reason_phrase(status);
     body["status"] = status;
-    body["detail"] = error.message();
+    // Messages may quote request bytes; those are excerpted where quoted, and this is the last line
+    // of defence: a problem is always valid JSON and bounded.
+    body["detail"] = json::is_valid_utf8(error.message()) ? error.message() : json::excerpt(error.message(), 1024);
     body["code"] = to_string(error.code());
-    if (!instance.empty()) body["instance"] = instance;
+    if (!instance.empty()) body["instance"] = json::excerpt(instance, kMaxInstanceBytes);
     return problem_response(status, std::move(body));
 }
 
-Response make_problem(int status, std::string_view detail) {
-    return problem_response(status, {{"type", "about:blank"},
-                                     {"title", reason_phrase(status)},
-                                     {"status", status},
-                                     {"detail", detail}});
-}
 
 }  // namespace tessera::rest

@@ -39,6 +39,14 @@ public:
     /// exception is a 500).
     Response handle(const Request& request) noexcept;
 
+    /// True if answering `request` may wait: on a store that may block (`store::Store::may_block`), on
+    /// the event bus, or in a write's retry back-off. False for /healthz, /openapi.json, /metrics (unless
+    /// the store may block or the bus is a broker), a
+    /// request no route matches or refused before routing, and GET/HEAD/OPTIONS of documents on a store
+    /// that never blocks. A server answers the former on worker threads and the latter where it reads
+    /// requests. Thread-safe; never throws.
+    bool may_block(const Request& request) const noexcept;
+
     /// The OpenAPI 3.1 document served at /openapi.json.
     const std::string& openapi() const noexcept;
 

@@ -9,10 +9,11 @@
 
 namespace tessera::rest {
 
-/// The HTTP status for `error`. `invalid` is 422 (well-formed but unacceptable: schema violations, an
-/// id that contradicts the URL, a reused Idempotency-Key), except input that cannot be parsed at all
-/// (`details.kind == "syntax"`: malformed JSON, a malformed patch document or header) which is 400.
-/// `unavailable` and `timeout` are 503 (with Retry-After from `make_problem`).
+/// The HTTP status for `error`: `malformed` is 400 (input that cannot be read as what it claims to be:
+/// malformed JSON, a malformed patch document, header or query parameter), `invalid` 422 (well-formed
+/// but unacceptable: schema violations, an id that contradicts the URL, a reused Idempotency-Key),
+/// `method_not_allowed` 405; `unavailable` and `timeout` are 503 (with Retry-After from
+/// `make_problem`).
 int http_status(const Error& error) noexcept;
 
 /// The reason phrase of `status` ("Not Found"), or "Unknown".
@@ -23,7 +24,8 @@ std::string_view reason_phrase(int status) noexcept;
 /// `errors: [{pointer, message}]`), except `backend` internals which are never sent.
 Response make_problem(const Error& error, std::string_view instance = {});
 
-/// A problem response for a transport-level status that has no ErrorCode (e.g. 431, 408).
-Response make_problem(int status, std::string_view detail);
+/// The same with a status other than the code's own, for the few transport-level answers that
+/// refine one: 431 (a `too_large` header block), 408 (a `timeout` of the client's own).
+Response make_problem(const Error& error, std::string_view instance, int status);
 
 }  // namespace tessera::rest

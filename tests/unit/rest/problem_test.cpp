@@ -9,7 +9,7 @@ using tessera::ErrorCode;
 TEST_SUITE("rest") {
     TEST_CASE("problem: every ErrorCode maps to its status") {
         CHECK(tessera::rest::http_status(Error(ErrorCode::invalid, "")) == 422);
-        CHECK(tessera::rest::http_status(Error(ErrorCode::invalid, "", {{"kind", "syntax"}})) == 400);
+        CHECK(tessera::rest::http_status(Error(ErrorCode::malformed, "")) == 400);
         CHECK(tessera::rest::http_status(Error(ErrorCode::not_found, "")) == 404);
         CHECK(tessera::rest::http_status(Error(ErrorCode::conflict, "")) == 409);
         CHECK(tessera::rest::http_status(Error(ErrorCode::precondition_failed, "")) == 412);
@@ -21,6 +21,7 @@ TEST_SUITE("rest") {
         CHECK(tessera::rest::http_status(Error(ErrorCode::rate_limited, "")) == 429);
         CHECK(tessera::rest::http_status(Error(ErrorCode::unavailable, "")) == 503);
         CHECK(tessera::rest::http_status(Error(ErrorCode::timeout, "")) == 503);
+        CHECK(tessera::rest::http_status(Error(ErrorCode::method_not_allowed, "")) == 405);
         CHECK(tessera::rest::http_status(Error(ErrorCode::internal, "")) == 500);
         CHECK(tessera::rest::http_status(Error(ErrorCode::unsupported, "")) == 501);
     }
