@@ -21,6 +21,9 @@ struct Config {
     std::chrono::seconds relay_lease{30};
     std::chrono::microseconds relay_linger{1000};
     unsigned threads = 0;  // 0: one per core
+    unsigned workers = 16;           // threads for requests that may block
+    std::size_t worker_queue = 1024;  // requests waiting for a worker; beyond: 503
+    std::size_t max_document_bytes = 0;  // 0: body_limit
     std::size_t body_limit = 1 << 20;
     std::size_t header_limit = 16 << 10;
     std::chrono::seconds header_timeout{10};

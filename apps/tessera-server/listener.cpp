@@ -10,8 +10,17 @@ namespace tessera::server {
 namespace net = boost::asio;
 using net::ip::tcp;
 
-Listener::Listener(std::vector<net::io_context*> workers, const Config& config, rest::Api& api, AccessLog& access_log)
-    : workers_(std::move(workers)), config_(config), api_(api), access_log_(access_log), acceptor_(*workers_.front()) {}
+Listener::Listener(std::vector<net::io_context*> io_threads,
+                   const Config& config,
+                   rest::Api& api,
+                   AccessLog& access_log,
+                   WorkerPool& workers)
+    : io_threads_(std::move(io_threads)),
+      config_(config),
+      api_(api),
+      access_log_(access_log),
+      workers_(workers),
+      acceptor_(*io_threads_.front()) {}
 
 Result<tcp::endpoint> Listener::open() {
     boost::system::error_code ec;
@@ -32,15 +41,16 @@ Result<tcp::endpoint> Listener::open() {
 void Listener::run() { accept(); }
 
 void Listener::accept() {
-    // The new connection belongs to the next worker: its handlers run on that worker's thread only.
-    auto& worker = *workers_[next_worker_++ % workers_.size()];
-    acceptor_.async_accept(worker, [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+    // The new connection belongs to the next I/O thread: its handlers run on that thread only.
+    auto& io = *io_threads_[next_io_thread_++ % io_threads_.size()];
+    acceptor_.async_accept(io, [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
         if (ec) {
             if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
             log::warn("server", "accept failed", {{"error", ec.message()}});
         } else {
             socket.set_option(tcp::no_delay(true), ec);
-            auto session = std::make_shared<Session>(std::move(socket), self->config_, self->api_, self->access_log_, self);
+            auto session = std::make_shared<Session>(std::move(socket), self->config_, self->api_, self->access_log_,
+                                                     self->workers_, self);
             {
                 std::lock_guard lock(self->mutex_);
                 self->sessions_.emplace(session.get(), session);

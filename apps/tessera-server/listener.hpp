@@ -3,6 +3,7 @@
 
 #include "access_log.hpp"
 #include "config.hpp"
+#include "worker_pool.hpp"
 
 #include <tessera/rest/api.hpp>
 
@@ -19,12 +20,16 @@ namespace tessera::server {
 
 class Session;
 
-/// Accepts on the first of `workers` and hands each connection to the next worker in turn. Every
-/// worker is an io_context run by exactly one thread (as nginx runs one event loop per worker), so a
+/// Accepts on the first of `io_threads` and hands each connection to the next one in turn. Each is an
+/// io_context run by exactly one thread (as nginx runs one event loop per worker), so a
 /// connection's handlers never hop threads and need no strand.
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
-    Listener(std::vector<boost::asio::io_context*> workers, const Config& config, rest::Api& api, AccessLog& access_log);
+    Listener(std::vector<boost::asio::io_context*> io_threads,
+             const Config& config,
+             rest::Api& api,
+             AccessLog& access_log,
+             WorkerPool& workers);
 
     /// Binds and listens. Returns the bound endpoint, or an error message.
     Result<boost::asio::ip::tcp::endpoint> open();
@@ -43,11 +48,12 @@ public:
 private:
     void accept();
 
-    std::vector<boost::asio::io_context*> workers_;
-    std::size_t next_worker_ = 0;  // only touched by the acceptor's handlers
+    std::vector<boost::asio::io_context*> io_threads_;
+    std::size_t next_io_thread_ = 0;  // only touched by the acceptor's handlers
     const Config& config_;
     rest::Api& api_;
     AccessLog& access_log_;
+    WorkerPool& workers_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::atomic<bool> draining_{false};
     std::mutex mutex_;

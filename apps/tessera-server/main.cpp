@@ -43,6 +43,7 @@ int serve(const server::Config& config) {
     engine_config.schemas = config.schemas;
     engine_config.store_url = config.store;
     engine_config.limits.max_bytes = config.body_limit;
+    engine_config.max_document_bytes = config.max_document_bytes;
     engine_config.bus_url = config.bus;
     engine_config.relay.batch_size = config.relay_batch;
     engine_config.relay.lease = config.relay_lease;
@@ -69,7 +70,10 @@ int serve(const server::Config& config) {
         for (auto& worker : workers) worker->stop();
     };
 
-    auto listener = std::make_shared<server::Listener>(worker_pointers, config, api, *access_log);
+    // Declared after the event loops, so it stops (finishing the jobs that run, dropping the queued
+    // ones and the sessions they hold) while the loops' sockets still exist.
+    server::WorkerPool worker_pool(config.workers, config.worker_queue);
+    auto listener = std::make_shared<server::Listener>(worker_pointers, config, api, *access_log, worker_pool);
     auto endpoint = listener->open();
     if (!endpoint) return fail("cannot listen", endpoint.error());
     const std::string bound = endpoint->address().to_string() + ":" + std::to_string(endpoint->port());
@@ -78,7 +82,8 @@ int serve(const server::Config& config) {
     if (!config.ready_file.empty()) {
         std::ofstream(config.ready_file) << bound << '\n';
     }
-    log::info("server", "listening", {{"address", bound}, {"threads", config.threads}, {"store", engine->store().backend()}, {"bus", engine->bus().backend()},
+    log::info("server", "listening", {{"address", bound}, {"threads", config.threads}, {"workers", config.workers},
+                                      {"store", engine->store().backend()}, {"bus", engine->bus().backend()},
                                       {"collections", engine->collections().size()}, {"version", tessera::version()},
                                       {"allocator", TESSERA_SERVER_ALLOCATOR}});
 
@@ -127,6 +132,7 @@ int serve(const server::Config& config) {
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    worker_pool.stop();
     log::info("server", "stopped");
     return 0;
 }

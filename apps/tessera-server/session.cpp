@@ -9,20 +9,22 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <random>
 
 namespace tessera::server {
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace net = boost::asio;
+using boost::system::error_code;
 
 namespace {
+
+// Lingering close, as nginx's lingering_time, lingering_timeout and a cap of our own on the bytes.
+constexpr std::chrono::seconds kLingerTime{30};
+constexpr std::chrono::seconds kLingerTimeout{5};
+constexpr std::size_t kLingerBytes = std::size_t{64} << 20;
+constexpr std::size_t kReadSize = 16384;
 
 // A caller's X-Request-Id is kept if it is short and printable (it ends up in logs); else we make one.
 std::string request_id_for(std::string_view given) {
@@ -67,13 +69,12 @@ void write_head(std::string& out,
                 std::string_view request_id,
                 bool own_length,
                 bool keep_alive) {
-    const auto status = static_cast<http::status>(response.status);
     const bool bodiless = !allows_body(response.status);
     out.clear();
     out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     out += std::to_string(response.status);
     out += ' ';
-    out += http::obsolete_reason(status);
+    out += rest::reason_phrase(response.status);  // the problem's title says the same
     out += "\r\n";
     for (const auto& [name, value] : response.headers) {
         if (own_length && rest::iequals(name, "Content-Length")) continue;
@@ -104,10 +105,18 @@ Session::Session(net::ip::tcp::socket socket,
                  const Config& config,
                  rest::Api& api,
                  AccessLog& access_log,
+                 WorkerPool& workers,
                  std::shared_ptr<Listener> listener)
-    : stream_(std::move(socket)), config_(config), api_(api), access_log_(access_log), listener_(std::move(listener)) {
-    beast::error_code ec;
-    const auto endpoint = stream_.socket().remote_endpoint(ec);
+    : socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      reader_(config.body_limit, config.header_limit),
+      config_(config),
+      api_(api),
+      access_log_(access_log),
+      workers_(workers),
+      listener_(std::move(listener)) {
+    error_code ec;
+    const auto endpoint = socket_.remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
@@ -116,132 +125,202 @@ Session::~Session() {
 }
 
 void Session::start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+    net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
 }
 
 void Session::drain() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
         // Between requests: close now. Mid-request: the response goes out with Connection: close.
-        if (self->idle_) self->close();
+        if (self->phase_ == Phase::idle) self->close();
     });
+}
+
+void Session::arm(std::chrono::steady_clock::duration timeout) {
+    timed_out_ = false;
+    timer_.expires_after(timeout);
+    timer_.async_wait([self = shared_from_this(), generation = ++timer_generation_](error_code ec) {
+        if (ec || generation != self->timer_generation_) return;
+        self->timed_out_ = true;
+        error_code ignored;
+        self->socket_.cancel(ignored);  // the pending read or write completes with operation_aborted
+    });
+}
+
+void Session::disarm() {
+    ++timer_generation_;
+    timer_.cancel();
 }
 
 void Session::wait_for_request() {
-    parser_.emplace();
-    parser_->body_limit(config_.body_limit);
-    parser_->header_limit(static_cast<std::uint32_t>(config_.header_limit));
+    reader_.reset();
+    continue_sent_ = false;
     if (listener_->draining()) return close();
-    if (buffer_.size() > 0) return read_header();  // a pipelined request is already buffered
+    if (buffer_.size() > 0) {
+        // A pipelined request is already here.
+        phase_ = Phase::reading;
+        started_ = std::chrono::steady_clock::now();
+        arm(config_.header_timeout);
+        return parse_buffered();
+    }
+    phase_ = Phase::idle;
+    arm(first_request_ ? config_.header_timeout : config_.idle_timeout);
+    read_more();
+}
 
-    idle_ = true;
-    stream_.expires_after(first_request_ ? config_.header_timeout : config_.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(8192), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-        self->idle_ = false;
-        if (ec) return self->close();
-        self->buffer_.commit(n);
-        self->read_header();
+void Session::read_more() {
+    socket_.async_read_some(buffer_.prepare(kReadSize), [self = shared_from_this()](error_code ec, std::size_t n) {
+        self->on_read(ec, n);
     });
 }
 
-void Session::read_header() {
-    started_ = std::chrono::steady_clock::now();
-    if (answer_if_buffered()) return;
-    // One window for header and body: a client trickling bytes (slowloris) cannot hold a connection.
-    stream_.expires_after(config_.header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) return self->fail(ec);
-        const auto& header = self->parser_->get();
-        if (rest::iequals(header[http::field::expect], "100-continue")) {
-            // curl and others wait for this before sending a large body (RFC 9110 §10.1.1).
-            auto interim =
-                std::make_shared<http::response<http::empty_body>>(http::status::continue_, header.version());
-            return http::async_write(self->stream_, *interim, [self, interim](beast::error_code wec, std::size_t) {
-                if (wec) return self->close();
-                self->read_body();
-            });
+void Session::on_read(error_code ec, std::size_t bytes) {
+    if (phase_ == Phase::lingering) {
+        lingered_bytes_ += bytes;
+        buffer_.consume(buffer_.size());
+        if (ec || lingered_bytes_ > kLingerBytes || std::chrono::steady_clock::now() >= linger_until_) return close();
+        return linger();
+    }
+    if (ec) {
+        // A slow request is answered 408; an idle connection that times out, or one the client
+        // closed or reset, just closes: there is nobody waiting for an answer.
+        if (timed_out_ && phase_ == Phase::reading) {
+            reader_.reject({408, ErrorCode::timeout, "the request was not received within " +
+                                                         std::to_string(config_.header_timeout.count()) + " s"});
+            return reject(reader_.rejection());
         }
-        self->read_body();
-    });
-}
-
-bool Session::answer_if_buffered() {
-    // Most requests arrive whole in one read. Parsing them here answers at once; Beast's read
-    // operations would each defer their completion through the event loop, twice per request.
-    beast::error_code ec;
-    while (buffer_.size() > 0 && !parser_->is_done()) {
-        const std::size_t used = parser_->put(buffer_.data(), ec);
-        buffer_.consume(used);
-        if (ec == http::error::need_more) return false;  // the rest comes through the read operations
-        if (ec) return fail(ec), true;
-        if (used == 0) return false;
+        return close();
     }
-    if (!parser_->is_done()) return false;
-    answer();
-    return true;
+    buffer_.commit(bytes);
+    if (phase_ == Phase::idle) {
+        // One window for header and body: a client trickling bytes (slowloris) cannot hold a connection.
+        phase_ = Phase::reading;
+        started_ = std::chrono::steady_clock::now();
+        arm(config_.header_timeout);
+    }
+    parse_buffered();
 }
 
-void Session::fail(beast::error_code ec) {
-    if (ec == http::error::header_limit) return reply_and_close(431, "request header fields are too large");
-    if (ec == http::error::body_limit) return reply_and_close(413, "request body is too large");
-    if (ec == beast::error::timeout) return reply_and_close(408, "request was not received in time");
-    close();  // a malformed request or a closed connection: nothing to answer
+void Session::parse_buffered() {
+    const auto data = buffer_.cdata();
+    const std::size_t used = reader_.feed({static_cast<const char*>(data.data()), data.size()});
+    buffer_.consume(used);
+    switch (reader_.state()) {
+        case RequestReader::State::rejected: return reject(reader_.rejection());
+        case RequestReader::State::complete: return dispatch();
+        case RequestReader::State::reading: break;
+    }
+    // RFC 9110 §10.1.1: curl and others wait for this before sending a large body.
+    if (reader_.header_ready() && !continue_sent_ && reader_.expects_continue() && reader_.version() >= 11) {
+        return send_continue();
+    }
+    read_more();
 }
 
-void Session::read_body() {
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) return self->fail(ec);
-        self->answer();
-    });
+void Session::send_continue() {
+    continue_sent_ = true;
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = shared_from_this()](error_code ec, std::size_t) {
+                         if (ec) {
+                             if (self->timed_out_) {
+                                 self->reader_.reject({408, ErrorCode::timeout, "the request was not received in time"});
+                                 return self->reject(self->reader_.rejection());
+                             }
+                             return self->close();
+                         }
+                         self->read_more();
+                     });
 }
 
-void Session::answer() {
-    Request request = parser_->release();
-    rest::Request message;
-    message.method = std::string(request.method_string());
-    message.target = std::string(request.target());
-    for (const auto& field : request) message.headers.add(std::string(field.name_string()), std::string(field.value()));
-    message.body = std::move(request.body());
+void Session::dispatch() {
+    disarm();  // a handler is bounded by the store's and the bus's own timeouts
+    phase_ = Phase::handling;
+    version_ = reader_.version();  // before take(), which moves the message out of the parser
+    keep_alive_ = reader_.keep_alive();
+    rest::Request request = reader_.take();
+    method_ = request.method;
+    target_ = request.target;
+    user_agent_ = std::string(request.headers.get("User-Agent").value_or(""));
+    request_id_ = request_id_for(request.headers.get("X-Request-Id").value_or(""));
+    if (!api_.may_block(request)) return respond(api_.handle(request));
+    // The worker answers; the session goes on on its own thread (the handlers of a connection never
+    // run on two threads at once: this one waits for the post).
+    auto job = [self = shared_from_this(), request = std::move(request)]() mutable {
+        rest::Response response = self->api_.handle(request);
+        net::post(self->socket_.get_executor(),
+                  [self, response = std::move(response)]() mutable { self->respond(std::move(response)); });
+    };
+    if (!workers_.submit(std::move(job))) {
+        rest::Response busy = rest::make_problem(
+            Error(ErrorCode::unavailable, "the server is busy: every worker is taken and the queue is full; retry",
+                  {{"retry_after", 1}}),
+            target_.substr(0, target_.find('?')));
+        respond(std::move(busy));
+    }
+}
 
-    const std::string request_id = request_id_for(request["X-Request-Id"]);
-    rest::Response answer = api_.handle(message);
-    // A HEAD answer carries the Content-Length its GET would have had, and no body.
-    const bool head = message.method == "HEAD";
-    const bool keep_alive = request.keep_alive() && !listener_->draining();
+void Session::respond(rest::Response response) {
     if (access_log_.enabled()) {
-        access_log_.write({request_id, remote_, message.method, message.target, answer.status, answer.body.size(),
-                           std::chrono::steady_clock::now() - started_, request[http::field::user_agent]});
+        access_log_.write({request_id_, remote_, method_, target_, response.status, response.body.size(),
+                           std::chrono::steady_clock::now() - started_, user_agent_});
     }
-    write(answer, request.version(), request_id, !head, keep_alive);
+    write(response, keep_alive_ && !listener_->draining(), false);
 }
 
-void Session::reply_and_close(int status, std::string_view detail) {
-    rest::Response problem = rest::make_problem(status, detail);
+void Session::reject(const Rejection& rejection) {
+    rest::Response problem =
+        rest::make_problem(Error(rejection.code, rejection.detail), reader_.target(), rejection.status);
     if (access_log_.enabled()) {
         access_log_.write(
-            {"-", remote_, "-", "-", status, problem.body.size(), std::chrono::steady_clock::now() - started_, ""});
+            {"-", remote_, "-", reader_.target(), rejection.status, problem.body.size(), std::chrono::steady_clock::now() - started_, ""});
     }
-    write(problem, 11, {}, true, false);
+    method_.clear();  // not a HEAD: the problem has its body
+    request_id_.clear();
+    version_ = 11;
+    write(problem, false, true);
 }
 
-void Session::write(
-    rest::Response& response, unsigned version, std::string_view request_id, bool own_length, bool keep_alive) {
-    write_head(response_head_, response, version, request_id, own_length, keep_alive);
+void Session::write(rest::Response& response, bool keep_alive, bool linger_after) {
+    phase_ = Phase::writing;
+    // A HEAD answer carries the Content-Length its GET would have had, and no body.
+    const bool own_length = method_ != "HEAD";
+    write_head(response_head_, response, version_, request_id_, own_length, keep_alive);
     // Where a status allows no body (1xx, 204, 304) none is sent, whatever the Api put there: a
     // stray body would be read as the start of the next response.
     response_body_ = allows_body(response.status) ? std::move(response.body) : std::string();
     const std::array<net::const_buffer, 2> buffers{net::buffer(response_head_), net::buffer(response_body_)};
-    stream_.expires_after(config_.header_timeout);
-    net::async_write(stream_, buffers, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-        if (ec || !keep_alive) return self->close();
-        self->first_request_ = false;
-        self->wait_for_request();
-    });
+    arm(config_.header_timeout);
+    net::async_write(socket_, buffers,
+                     [self = shared_from_this(), keep_alive, linger_after](error_code ec, std::size_t) {
+                         if (ec) return self->close();
+                         if (linger_after) return self->linger();
+                         if (!keep_alive) return self->close();
+                         self->first_request_ = false;
+                         self->wait_for_request();
+                     });
+}
+
+void Session::linger() {
+    const auto now = std::chrono::steady_clock::now();
+    if (phase_ != Phase::lingering) {
+        phase_ = Phase::lingering;
+        linger_until_ = now + kLingerTime;
+        lingered_bytes_ = 0;
+        buffer_.consume(buffer_.size());
+        error_code ignored;
+        socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);  // the answer is complete: FIN
+    }
+    arm(std::min<std::chrono::steady_clock::duration>(kLingerTimeout, linger_until_ - now));
+    read_more();
 }
 
 void Session::close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    if (phase_ == Phase::closed) return;
+    phase_ = Phase::closed;
+    disarm();
+    error_code ignored;
+    socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
 }
 
 }  // namespace tessera::server
