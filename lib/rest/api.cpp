@@ -75,7 +75,11 @@ struct Api::Impl {
                 if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method, path);
                 auto ready = engine.ready();
                 if (!ready) return failure(ready.error(), request);
-                return json_response(200, R"({"status":"ready"})");
+                // A bus that is down delays events (they wait in the outbox), never writes: still ready,
+                // but said, so an operator sees it.
+                const bool bus_up = engine.bus().stats().connected;
+                return json_response(200, bus_up ? R"({"status":"ready","store":"up","bus":"connected"})"
+                                                 : R"({"status":"ready","store":"up","bus":"down"})");
             }
             case Route::Kind::metrics: {
                 if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method, path);

@@ -3,6 +3,7 @@
 
 #include "support/engine_fixture.hpp"
 #include "support/http_client.hpp"
+#include "support/raw_connection.hpp"
 #include "support/server_process.hpp"
 
 #include <boost/json/parse.hpp>
@@ -22,57 +23,11 @@
 #include <unistd.h>
 
 using tessera::test::HttpClient;
+using tessera::test::RawConnection;
 using tessera::test::ServerOptions;
 using tessera::test::ServerProcess;
 
 namespace {
-
-// A plain TCP connection, to send exactly the bytes a test wants (pipelining, slow bodies).
-class RawConnection {
-public:
-    explicit RawConnection(const std::string& base_url) {
-        const auto colon = base_url.rfind(':');
-        const int port = std::stoi(base_url.substr(colon + 1));
-        fd_ = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(static_cast<uint16_t>(port));
-        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-        REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    }
-    ~RawConnection() { close(fd_); }
-    void send_all(const std::string& bytes) {
-        std::size_t sent = 0;
-        while (sent < bytes.size()) {
-            const auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-            REQUIRE(n > 0);
-            sent += static_cast<std::size_t>(n);
-        }
-    }
-    // Reads until `done(text)` or the peer closes or `timeout_ms` passes.
-    std::string read_until(const std::function<bool(const std::string&)>& done, int timeout_ms = 5000) {
-        std::string text;
-        char buffer[4096];
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-        while (!done(text) && std::chrono::steady_clock::now() < deadline) {
-            pollfd p{fd_, POLLIN, 0};
-            if (poll(&p, 1, 100) <= 0) continue;
-            const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
-            if (n <= 0) break;
-            text.append(buffer, static_cast<std::size_t>(n));
-        }
-        return text;
-    }
-    bool closed_by_peer(int timeout_ms = 3000) {
-        pollfd p{fd_, POLLIN, 0};
-        if (poll(&p, 1, timeout_ms) <= 0) return false;
-        char c;
-        return ::recv(fd_, &c, 1, MSG_PEEK) == 0;
-    }
-
-private:
-    int fd_ = -1;
-};
 
 std::size_t count_of(const std::string& text, const std::string& needle) {
     std::size_t count = 0;

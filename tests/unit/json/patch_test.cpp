@@ -284,4 +284,41 @@ TEST_SUITE("json") {
         REQUIRE(result);
         CHECK(canonical(*result) == R"({"a":{"b":[0]},"c":{"b":[1,2]}})");
     }
+
+    TEST_CASE("json_patch: issue 11 — a copy bomb stops at the document limit before it allocates") {
+        // 19 copies of a list onto itself would be 2^19 of it: the budget stops the patch at the copy
+        // that would cross the limit, naming that operation.
+        std::string ops = "[";
+        for (int i = 0; i < 19; ++i) ops += std::string(i ? "," : "") + R"({"op":"copy","from":"/l","path":"/l/-"})";
+        ops += "]";
+        const auto document = doc(R"({"l":[{"name":"a service with a long enough name"}]})");
+        tessera::json::PatchLimits limits;
+        limits.max_document_bytes = 4096;
+        auto result = tessera::json::apply_json_patch(document, doc(ops), limits);
+        REQUIRE_FALSE(result);
+        CHECK(result.error().code() == ErrorCode::too_large);
+        const auto op = result.error().details().at("op").to_number<std::size_t>();
+        CHECK(op > 3);
+        CHECK(op < 10);
+        CHECK(result.error().details().at("pointer").as_string() == "/" + std::to_string(op));
+        // The same patch, with room: it applies.
+        limits.max_document_bytes = std::size_t{64} << 20;
+        CHECK(tessera::json::apply_json_patch(document, doc(ops), limits));
+    }
+
+    TEST_CASE("json_patch: issue 11 — copying and removing one value again and again runs out of budget") {
+        std::string big(3000, 'x');
+        const auto document = doc(R"({"a":")" + big + R"("})");
+        std::string ops = "[";
+        for (int i = 0; i < 200; ++i) {
+            ops += std::string(i ? "," : "") + R"({"op":"copy","from":"/a","path":"/b"},{"op":"remove","path":"/b"})";
+        }
+        ops += "]";
+        tessera::json::PatchLimits limits;
+        limits.max_document_bytes = 8192;  // never exceeded: at most two copies at a time
+        auto result = tessera::json::apply_json_patch(document, doc(ops), limits);
+        REQUIRE_FALSE(result);
+        CHECK(result.error().code() == ErrorCode::too_large);
+        CHECK(result.error().message().find("copies or walks") != std::string::npos);
+    }
 }

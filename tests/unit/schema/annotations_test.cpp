@@ -128,6 +128,11 @@ TEST_SUITE("schema") {
             {R"({"entities": {"typeField": null}})", "/x-tessera/entities/typeField"},
             {R"({"entities": {"types": []}})", "/x-tessera/entities/types"},
             {R"({"entities": {"types": {"a~b/c": 1}}})", "/x-tessera/entities/types/a~0b~1c"},
+            // Issue 11: entity types name collections by the one rule for collection names, so no
+            // schema can send entities into an internal collection.
+            {R"({"entities": {"types": {"link": "_links"}}})", "/x-tessera/entities/types/link"},
+            {R"({"entities": {"types": {"x": "a/b"}}})", "/x-tessera/entities/types/x"},
+            {R"({"collection": "_idempotency"})", "/x-tessera/collection"},
             {R"({"expose": 1})", "/x-tessera/expose"},
         };
         for (const auto& [block, pointer] : cases) {
