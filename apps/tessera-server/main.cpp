@@ -22,6 +22,16 @@
 #include <thread>
 #include <vector>
 
+#if defined(TESSERA_SERVER_JEMALLOC)
+// jemalloc reads this at start-up. Each worker thread allocates from an arena of its own, and an arena
+// returns freed pages only when it allocates again — an idle worker after one large request would hold
+// them for good. A background thread purges them after two seconds instead (MALLOC_CONF still wins).
+extern "C" {
+// NOLINTNEXTLINE: the name and type are jemalloc's (its documented `malloc_conf` symbol).
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:2000,muzzy_decay_ms:0";
+}
+#endif
+
 namespace {
 
 using namespace tessera;

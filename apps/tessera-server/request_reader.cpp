@@ -33,7 +33,9 @@ void RequestReader::reset() {
     parser_.emplace();
     parser_->body_limit(body_limit_);
     parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(header_limit_, UINT32_MAX)));
-    parser_->eager(true);  // the body too, as far as the bytes go
+    // Not eager until the header has passed its checks: a put then stops after the header, so a body
+    // is never parsed under framing we are about to refuse.
+    parser_->eager(false);
     state_ = State::reading;
     header_checked_ = false;
     rejection_ = {};
@@ -55,12 +57,17 @@ std::size_t RequestReader::feed(std::string_view bytes) {
             fail(ec);
             break;
         }
-        if (parser_->is_header_done() && !header_checked_ && !check_header()) break;
+        if (parser_->is_header_done() && !header_checked_) {
+            if (!check_header()) break;
+            parser_->eager(true);  // from here on, the body as far as the bytes go
+        }
         if (parser_->is_done()) state_ = State::complete;
         if (n == 0) break;
     }
     // A bodiless request completes with its header, maybe in a put that returned need_more before.
-    if (state_ == State::reading && parser_->is_header_done() && !header_checked_) check_header();
+    if (state_ == State::reading && parser_->is_header_done() && !header_checked_ && check_header()) {
+        parser_->eager(true);
+    }
     if (state_ == State::reading && parser_->is_done()) state_ = State::complete;
     return used;
 }

@@ -2,7 +2,8 @@
 // Reads one HTTP/1.1 request from the bytes a connection delivers, with the limits of the server's
 // configuration and the framing rules of RFC 9112 that Beast leaves to us: a transfer coding other than
 // a final `chunked` (501), Transfer-Encoding with Content-Length or on HTTP/1.0 (400), a missing or
-// repeated Host on HTTP/1.1 (400). Anything it refuses comes out as a `Rejection` the session answers
+// repeated Host on HTTP/1.1 (400); Beast itself refuses any version but 1.0 and 1.1. Anything it
+// refuses comes out as a `Rejection` the session answers
 // and then closes on. Used by the session and by the raw-HTTP fuzz target, so both parse alike.
 
 #include <tessera/error.hpp>

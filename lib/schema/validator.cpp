@@ -333,31 +333,40 @@ Item translate(const vj::ValidationResults::Error& error) {
 }
 
 std::vector<ValidationError> to_errors(const vj::ValidationResults& results) {
+    // A document can hold tens of thousands of failures (one per unknown key): the sets below view
+    // the items' strings instead of copying them, and the errors take them over at the end.
     std::vector<Item> items;
-    std::set<std::string, std::less<>> leaves;  // pointers of real failures
-    std::set<std::string, std::less<>> all;     // and of wrappers
-    for (const auto& error : results) {
-        items.push_back(translate(error));
-        (items.back().wrapper ? all : leaves).insert(items.back().pointer);
-    }
+    items.reserve(results.numErrors());
+    for (const auto& error : results) items.push_back(translate(error));
+    std::set<std::string_view, std::less<>> leaves;  // pointers of real failures
+    std::set<std::string_view, std::less<>> all;     // and of wrappers
+    for (const auto& item : items) (item.wrapper ? all : leaves).insert(item.pointer);
     all.insert(leaves.begin(), leaves.end());
 
     // A wrapper is covered by a failure at its own pointer, or by anything strictly beneath it.
     const auto covered = [&](const std::string& pointer) {
         if (leaves.contains(pointer)) return true;
         const std::string below = pointer + "/";
-        const auto next = all.lower_bound(below);
+        const auto next = all.lower_bound(std::string_view(below));
         return next != all.end() && next->starts_with(below);
     };
 
-    std::vector<ValidationError> errors;
-    std::set<std::pair<std::string, std::string>> seen;
-    for (auto& item : items) {
+    std::vector<bool> keep(items.size(), false);
+    std::set<std::pair<std::string_view, std::string_view>> seen;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        auto& item = items[i];
         if (item.wrapper) {
             if (covered(item.pointer)) continue;
             item.message = std::string(kGenericMismatch);
         }
-        if (seen.emplace(item.pointer, item.message).second) errors.push_back({item.pointer, item.message});
+        keep[i] = seen.emplace(item.pointer, item.message).second;
+    }
+    seen.clear();
+    leaves.clear();
+    all.clear();
+    std::vector<ValidationError> errors;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (keep[i]) errors.push_back({std::move(items[i].pointer), std::move(items[i].message)});
     }
     if (errors.empty()) errors.push_back({"", std::string(kGenericMismatch)});
     return errors;
