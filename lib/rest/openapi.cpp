@@ -89,7 +89,8 @@ void add_collection_paths(object& paths, const model::Collection& collection, co
                        {"422", problem_response("Schema violations, with a JSON Pointer each")}}}};
     paths[prefix + "/"] = {{"get", std::move(list_op)}, {"post", std::move(create_op)}};
 
-    const object common_errors{{"404", problem_response("No such document")},
+    const object common_errors{{"400", problem_response("Malformed: a path segment that is not UTF-8, an invalid id, a malformed header")},
+                               {"404", problem_response("No such document")},
                                {"412", problem_response("If-Match / If-None-Match failed")},
                                {"428", problem_response("If-Match is required for this collection")}};
     auto with_errors = [&](object responses) {
@@ -111,7 +112,9 @@ void add_collection_paths(object& paths, const model::Collection& collection, co
                                     {"content", {{"application/merge-patch+json", {{"schema", {{"type", "object"}}}}},
                                                  {"application/json-patch+json", {{"schema", {{"type", "array"}}}}}}}}},
                    {"responses", with_errors({{"200", document_response("Patched", ref)},
+                                              {"400", problem_response("Not a valid patch document")},
                                               {"409", problem_response("A JSON Patch path or test failed")},
+                                              {"413", problem_response("The patched document would exceed the document limit")},
                                               {"415", problem_response("Unsupported patch type")},
                                               {"422", problem_response("The patched document violates the schema")}})}}},
         {"delete", {{"tags", tags}, {"summary", "Delete a " + name + " document"},
@@ -130,7 +133,15 @@ std::string make_openapi(model::Engine& engine) {
                             {"title", {{"type", "string"}}},
                             {"status", {{"type", "integer"}}},
                             {"detail", {{"type", "string"}}},
-                            {"code", {{"type", "string"}}},
+                            {"instance", {{"type", "string"}, {"description", "The request's path"}}},
+                            {"code",
+                             {{"type", "string"},
+                              {"enum", array{"malformed", "invalid", "not_found", "conflict", "precondition_failed",
+                                             "precondition_required", "unauthorized", "forbidden", "too_large",
+                                             "unsupported_media_type", "rate_limited", "unavailable", "timeout",
+                                             "method_not_allowed", "internal", "unsupported"}}}},
+                            {"truncated", {{"type", "boolean"}, {"description", "More errors than listed (the first 100)"}}},
+                            {"total_errors", {{"type", "integer"}}},
                             {"errors", {{"type", "array"},
                                         {"items", {{"type", "object"},
                                                    {"properties", {{"pointer", {{"type", "string"}}},
@@ -146,7 +157,7 @@ std::string make_openapi(model::Engine& engine) {
     }
     const object plain_get{{"responses", {{"200", {{"description", "OK"}}}}}};
     paths["/healthz"] = {{"get", plain_get}};
-    paths["/readyz"] = {{"get", {{"responses", {{"200", {{"description", "Store reachable"}}},
+    paths["/readyz"] = {{"get", {{"responses", {{"200", {{"description", "Store reachable; `bus` says connected or down"}}},
                                                 {"503", problem_response("Store unreachable")}}}}}};
     paths["/metrics"] = {{"get", plain_get}};
 

@@ -51,7 +51,8 @@ TEST_SUITE("server") {
         std::string help;
         CHECK(run_binary("--help", help) == 0);
         for (const char* flag : {"--listen", "--store", "--schemas", "--threads", "--body-limit", "--header-limit",
-                                 "--header-timeout", "--idle-timeout", "--drain-timeout", "--access-log", "--relay-linger", "TESSERA_LISTEN",
+                                 "--header-timeout", "--idle-timeout", "--drain-timeout", "--access-log", "--relay-linger", "--workers",
+                                 "--worker-queue", "--max-document-bytes", "TESSERA_WORKERS", "TESSERA_LISTEN",
                                  "127.0.0.1:8080"}) {
             CAPTURE(flag);
             CHECK(help.find(flag) != std::string::npos);
