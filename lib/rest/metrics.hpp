@@ -32,8 +32,21 @@ private:
         std::uint64_t count = 0;
         double sum = 0;
     };
+    // Orders (route, method, status) keys held as strings and looked up as views alike (std::less<>
+    // would compare tuples of different element types, which not every standard library allows).
+    struct LabelsLess {
+        using is_transparent = void;
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const noexcept {
+            return view(a) < view(b);
+        }
+        template <class T>
+        static std::tuple<std::string_view, std::string_view, int> view(const T& key) noexcept {
+            return {std::get<0>(key), std::get<1>(key), std::get<2>(key)};
+        }
+    };
     mutable std::mutex mutex_;
-    std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests_;
+    std::map<std::tuple<std::string, std::string, int>, std::uint64_t, LabelsLess> requests_;
     std::map<std::string, Histogram, std::less<>> latency_;
     std::map<std::string, std::uint64_t, std::less<>> store_errors_;
 };

@@ -526,6 +526,12 @@ TEST_SUITE("issue_11") {
         }
         CAPTURE(rss_before);
         CAPTURE(rss_after);
-        CHECK(rss_after < 2 * rss_before);
+        // A sanitized build keeps the system allocator (and ASan's quarantine holds freed memory on
+        // purpose): RSS says something only about the server as it ships, with jemalloc.
+        if (server.stderr_text().find(R"("allocator":"jemalloc")") != std::string::npos) {
+            CHECK(rss_after < 2 * rss_before);
+        } else {
+            MESSAGE("RSS not checked: this tessera-server does not use jemalloc (sanitized build)");
+        }
     }
 }
