@@ -1,6 +1,8 @@
 // RFC 6902 JSON Patch on a document and a patch cut from the input (at its first NUL), held to a
 // document limit as the server holds it: never crashes, never builds past the limit (libFuzzer's
 // -rss_limit_mb catches a blow-up), and a failure leaves the input untouched.
+#include "two_documents.hpp"
+
 #include <tessera/json/canonical.hpp>
 #include <tessera/json/parse.hpp>
 #include <tessera/json/patch.hpp>
@@ -11,13 +13,10 @@
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::string_view input(reinterpret_cast<const char*>(data), size);
-    const auto cut = input.find('\0');
-    if (cut == std::string_view::npos) return 0;
-    const tessera::json::ParseLimits limits{1u << 16, 32};
-    auto document = tessera::json::parse(input.substr(0, cut), limits);
-    auto patch = tessera::json::parse(input.substr(cut + 1), limits);
-    if (!document || !patch) return 0;
+    auto input = two_documents(data, size);
+    if (!input) return 0;
+    auto* document = &input->first;
+    const auto* patch = &input->second;
     const std::string before = tessera::json::to_canonical(*document);
     tessera::json::PatchLimits patch_limits;
     patch_limits.max_document_bytes = 1u << 18;
