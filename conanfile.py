@@ -81,9 +81,11 @@ class TesseraConan(ConanFile):
         self.requires("libcurl/7.88.1")
         self.requires("openssl/[>=3.0 <3.1]")  # Debian 12: 3.0.x
         if self.options.with_redis:
-            # Debian 12 has hiredis 0.14.1, which ConanCenter never packaged; 1.0.x is its successor
-            # with the same API for what Tessera uses.
-            self.requires("hiredis/1.0.2")
+            # A range, because the two hiredis Tessera is built with have different versions: CI's
+            # is Debian 12's 0.14.1 (tests/package/conan wraps it, under its real version), which
+            # ConanCenter never packaged; from ConanCenter this resolves to 1.0.2, 0.14's successor
+            # with the same API for what Tessera uses. 1.1 and later are left out until built with.
+            self.requires("hiredis/[>=0.14.1 <1.1]")
         if self.options.with_amqp:
             self.requires("rabbitmq-c/0.11.0")
         if self.options.server_jemalloc:
