@@ -6,6 +6,8 @@
 #   package.headers            no public header includes a private dependency; the umbrella has all
 #   package.headers_compile    each public header compiles on its own (target tessera-header-check)
 #   package.readme             README's CMake snippets are what tests/package builds
+#   package.conan              `conan create` of the sources, test package included, against Debian's
+#                              libraries (conan/create.sh); skipped unless TESSERA_CONAN names a Conan 2
 # This build installed (static libtessera, all options as configured):
 #   package.install            cmake --install; layout, relocatability and reported options checked;
 #                              then the tree is moved, and the tests below use it where it was moved to
@@ -80,6 +82,16 @@ add_library(tessera-header-check OBJECT ${header_check_sources})
 target_link_libraries(tessera-header-check PRIVATE tessera::tessera tessera_warnings)
 tessera_package_test(package.headers_compile COMMAND
     ${CMAKE_COMMAND} --build ${PROJECT_BINARY_DIR} --target tessera-header-check)
+
+# The Conan recipe, really run: Conan builds its own copy of the library (static, apps, no tests) and
+# the test package links and runs against it. TESSERA_CONAN, from the cache or else the environment
+# of configure or of ctest (.ci/run sets it), names the Conan 2 executable; with none the driver exits
+# 77 and the test shows as skipped. The work directory keeps its own CONAN_HOME between runs.
+set(TESSERA_CONAN "$ENV{TESSERA_CONAN}" CACHE FILEPATH "Conan 2 executable for package.conan (empty: skipped)")
+tessera_package_test(package.conan COMMAND
+    sh ${package_source}/conan/create.sh -w ${package_work}/conan ${TESSERA_CONAN})
+# A full build of the library and apps: both cores, and longer than the default timeout allows.
+set_tests_properties(package.conan PROPERTIES SKIP_RETURN_CODE 77 PROCESSORS 2 TIMEOUT 2700)
 
 if(NOT TESSERA_INSTALL)
     return()  # no install rules, nothing to install
