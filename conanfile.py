@@ -6,7 +6,8 @@
                                            add -c tools.build:skip_test=False to build the tests too
 
 Requirements are ConanCenter's packages at the versions Debian 12 ships (what CI builds against);
-where ConanCenter has no such version, the nearest compatible one.
+where ConanCenter has no such version, the nearest compatible one. Without ConanCenter,
+tests/package/conan/create.sh CONAN runs conan create against Debian's own libraries (CI does).
 """
 import os
 import re
