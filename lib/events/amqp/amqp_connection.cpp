@@ -242,6 +242,11 @@ Result<void> Connection::open(const Address& address,
     return {};
 }
 
+void Connection::set_rpc_timeout(std::chrono::milliseconds rpc_timeout) noexcept {
+    const timeval tv = to_timeval(rpc_timeout);
+    (void)amqp_set_rpc_timeout(state_, &tv);
+}
+
 void Connection::close(bool graceful) noexcept {
     if (state_ == nullptr) return;
     if (graceful) (void)amqp_connection_close(state_, AMQP_REPLY_SUCCESS);
@@ -274,7 +279,11 @@ Result<void> Connection::confirm_select(amqp_channel_t channel) {
 Result<void> Connection::declare_exchange(amqp_channel_t channel, std::string_view name) {
     amqp_exchange_declare(state_, channel, to_bytes(name), amqp_cstring_bytes("topic"), /*passive=*/0, /*durable=*/1,
                           /*auto_delete=*/0, /*internal=*/0, amqp_empty_table);
-    return check("cannot declare exchange '" + std::string(name) + "'");
+    auto declared = check("cannot declare exchange '" + std::string(name) + "'");
+    // The bus's keeper asks this every check_interval on an idle connection: free the replies'
+    // memory, which rabbitmq-c otherwise keeps until something else releases it.
+    if (declared) amqp_maybe_release_buffers(state_);
+    return declared;
 }
 
 Result<Connection::Queue> Connection::declare_queue(amqp_channel_t channel,

@@ -96,6 +96,8 @@ public:
                       std::chrono::seconds heartbeat,
                       std::string_view name);
     bool is_open() const noexcept { return state_ != nullptr; }
+    /// From now on RPCs time out after `rpc_timeout`. Requires: open.
+    void set_rpc_timeout(std::chrono::milliseconds rpc_timeout) noexcept;
     /// Closes politely (connection.close) if `graceful`, else just drops the socket. Idempotent.
     void close(bool graceful = true) noexcept;
 
