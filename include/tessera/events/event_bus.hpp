@@ -33,8 +33,10 @@
 ///   (`tessera.events`), routing key "<collection>.<action>", one queue per subscription (a durable
 ///   quorum queue when named), a delay queue per subscription for retries
 ///   (`tessera.retry.<queue>`), and one quorum dead-letter queue (`tessera.deadletter`).
-///   Connections are re-established with backoff when the broker goes away; failures are logged
-///   (component "events.amqp") and returned as `unavailable`, never thrown.
+///   The exchange and the dead-letter queue are declared by `connect` (the engine calls it at
+///   start-up) and again on every reconnect, so consumers can bind before the first event is
+///   published. Connections are re-established with backoff when the broker goes away; failures are
+///   logged (component "events.amqp") and returned as `unavailable`, never thrown.
 
 #include <tessera/events/cloud_event.hpp>
 #include <tessera/result.hpp>
@@ -105,7 +107,13 @@ struct BusStats {
     std::uint64_t retried = 0;        ///< Failed attempts that were scheduled again.
     std::uint64_t dead_lettered = 0;  ///< Events parked in the dead-letter list.
     std::uint64_t reconnects = 0;     ///< amqp: connections re-established after a failure.
-    bool connected = true;            ///< amqp: the publishing connection is up (inproc: always true).
+    /// The bus can publish now. amqp: its publishing connection is open, with the topology declared,
+    /// and the broker answered on it lately. Once `connect` was called, a background check keeps this
+    /// current: a broker that goes away shows as false within about `check_interval` +
+    /// `connect_timeout` (a publish in flight reports when it ends, within `confirm_timeout`), and one
+    /// that comes back as true within `max_reconnect_delay`. Without `connect`, it reflects the last
+    /// publish (false before the first). inproc: always true. What readiness reports for the bus.
+    bool connected = true;
 };
 
 /// Options of a bus. Field comments give defaults; each names the backends it applies to.
@@ -124,6 +132,11 @@ struct BusOptions {
     std::chrono::milliseconds max_reconnect_delay{5000};  ///< amqp: cap on the reconnect delay. Default 5 s.
     /// amqp: heartbeat of consumer connections, so a vanished broker is noticed; 0 disables. Default 30 s.
     std::chrono::seconds heartbeat{30};
+    /// amqp, once `connect` was called: how often an idle bus checks its publishing connection (one
+    /// exchange.declare, answered within `connect_timeout`), so `BusStats::connected` stays current
+    /// and a broker that came back gets the topology again without waiting for a publish. 0: no
+    /// background check. Default 1 s.
+    std::chrono::milliseconds check_interval{1000};
     std::string exchange = "tessera.events";  ///< amqp: the durable topic exchange. Default "tessera.events".
     /// amqp: the durable (quorum) dead-letter queue. Default "tessera.deadletter".
     std::string dead_letter_queue = "tessera.deadletter";
@@ -167,10 +180,23 @@ public:
 
     /// Opens the bus named by `url`: `inproc`, or `amqp://[user[:password]@]host[:port][/vhost]`
     /// (port 5672, user and password "guest", vhost "/"; percent-decoded, so vhost "/" may also be
-    /// written `%2F`). `amqp` does not connect here: the first `publish` or `subscribe` does, and
-    /// reconnects later on its own. Errors: `invalid` (malformed URL, unknown scheme, a query or
-    /// fragment), `unsupported` (amqp compiled out: TESSERA_WITH_AMQP=OFF).
+    /// written `%2F`). `amqp` does not connect here: `connect` does (or else the first `publish` or
+    /// `subscribe`), and reconnects later on its own. Errors: `invalid` (malformed URL, unknown scheme,
+    /// a query or fragment), `unsupported` (amqp compiled out: TESSERA_WITH_AMQP=OFF).
     static Result<std::unique_ptr<EventBus>> open(std::string_view url, const BusOptions& options = {});
+
+    /// Connects now and declares the topology publishers and consumers share (amqp: the exchange and
+    /// the dead-letter queue), so a consumer elsewhere can bind to the exchange before anything is
+    /// published; then keeps it so in the background (amqp, unless `check_interval` is 0): a lost
+    /// connection is noticed and re-established with the reconnect backoff, the topology declared
+    /// again each time — even while nothing is published — and `BusStats::connected` kept current.
+    /// The background work starts even when this call fails, so a broker that is down now is picked
+    /// up when it comes; it ends with the bus. Idempotent; blocks at most about `connect_timeout`
+    /// plus a few broker round trips (each within `confirm_timeout`). inproc, and backends with
+    /// nothing to connect: succeeds at once. Errors: `unavailable`/`timeout` (broker unreachable or
+    /// silent), `forbidden` (credentials or vhost refused), `conflict` (the exchange or dead-letter
+    /// queue exists with other settings). None is fatal: `publish` keeps trying on its own.
+    virtual Result<void> connect() { return {}; }
 
     /// Publishes `batch` in order and waits until the bus confirms every event (see the file
     /// comment); an event no subscription matches is confirmed at once. Errors: `unavailable` (broker

@@ -113,16 +113,100 @@ struct AmqpBus::Impl {
         }
     }
 
+    // Opens the publisher and declares the topology on it: the exchange (consumers elsewhere bind to
+    // it) and the dead-letter queue. Every (re)connection does, as a broker that came back may have
+    // lost them (a new node, a wiped data directory). Requires: publish_mutex is held.
     Result<void> open_publisher() {
         auto opened = connect(publisher, false, "tessera publisher");
         if (opened) opened = publisher.open_channel(kChannel);
         if (opened) opened = publisher.confirm_select(kChannel);
         if (opened) opened = publisher.declare_exchange(kChannel, options.exchange);
+        if (opened) {
+            auto dlq = declare_dead_letter_queue(publisher);
+            if (!dlq) opened = std::move(dlq).error();
+        }
         if (opened && publisher_failed) {
             ++counters.reconnects;
             log::info(kComponent, "publisher connected again", {{"broker", address.display()}});
         }
         return opened;
+    }
+
+    // Makes sure the publisher can publish: an open one is asked one cheap question (exchange.declare,
+    // which also puts back an exchange someone deleted), a closed or failed one is opened again.
+    // Records the outcome in `connected`. Requires: publish_mutex is held.
+    Result<void> keep_publisher() {
+        Result<void> kept;
+        if (publisher.is_open()) {
+            // Within connect_timeout, not confirm_timeout: a broker that stopped answering shows in
+            // seconds, and the publishes this holds back wait no longer than that.
+            publisher.set_rpc_timeout(options.connect_timeout);
+            kept = publisher.declare_exchange(kChannel, options.exchange);
+            if (publisher.is_open()) publisher.set_rpc_timeout(options.confirm_timeout);
+        }
+        if (!publisher.is_open()) kept = open_publisher();
+        if (!kept) {
+            publisher.close(false);
+            publisher_failed = true;
+            if (connected.exchange(false)) {
+                log::warn(kComponent, "lost the broker; reconnecting in the background",
+                          {{"broker", address.display()}, {"error", kept.error().to_json()}});
+            }
+            return kept;
+        }
+        publisher_failed = false;
+        proven_at = std::chrono::steady_clock::now();
+        connected = true;
+        return kept;
+    }
+
+    // The keeper thread (started by connect()): while the bus lives, checks the publisher every
+    // check_interval when idle and reconnects it with the reconnect backoff when it is down, so
+    // `connected` stays current and a broker that came back gets the topology without a publish.
+    void run_keeper() noexcept {
+        internal::block_async_signals();
+        auto delay = options.reconnect_delay;
+        std::unique_lock lock(keeper_mutex);
+        while (!keeper_stopping) {
+            lock.unlock();
+            bool up = false;
+            try {
+                up = keep_if_idle();
+            } catch (...) {
+                // Only allocation can throw here; the next round tries again.
+                up = false;
+            }
+            lock.lock();
+            if (keeper_stopping) break;
+            const auto wait = up ? options.check_interval : delay;
+            delay = up ? options.reconnect_delay : std::min(delay * 2, options.max_reconnect_delay);
+            keeper_wake.wait_for(lock, wait, [&] { return keeper_stopping; });
+        }
+    }
+
+    // One round of the keeper; returns whether the bus can publish.
+    bool keep_if_idle() {
+        std::unique_lock lock(publish_mutex, std::try_to_lock);
+        // A publish in flight tells connected itself when it ends; the keeper does not queue behind it.
+        if (!lock.owns_lock()) return connected;
+        // A publish confirmed this recently proves the connection: no question needed.
+        if (publisher.is_open() && std::chrono::steady_clock::now() - proven_at < options.check_interval) return true;
+        return static_cast<bool>(keep_publisher());
+    }
+
+    void start_keeper() {
+        std::lock_guard lock(keeper_mutex);
+        if (keeper.joinable() || keeper_stopping || options.check_interval.count() <= 0) return;
+        keeper = std::thread([this] { run_keeper(); });
+    }
+
+    void stop_keeper() noexcept {
+        {
+            std::lock_guard lock(keeper_mutex);
+            keeper_stopping = true;
+        }
+        keeper_wake.notify_all();
+        if (keeper.joinable()) keeper.join();
     }
 
     // The durable dead-letter queue (idempotent; the broker answers with its message count).
@@ -394,9 +478,15 @@ struct AmqpBus::Impl {
     amqp::Address address;
     BusOptions options;
 
-    std::mutex publish_mutex;  // guards publisher and publisher_failed
+    std::mutex publish_mutex;  // guards publisher, publisher_failed and proven_at
     amqp::Connection publisher;
     bool publisher_failed = false;
+    std::chrono::steady_clock::time_point proven_at{};  // the broker last answered the publisher
+
+    std::mutex keeper_mutex;  // guards keeper (its start) and keeper_stopping
+    std::condition_variable keeper_wake;
+    bool keeper_stopping = false;
+    std::thread keeper;
 
     std::mutex admin_mutex;  // guards admin, admin_error, admin_retry_at
     amqp::Connection admin;
@@ -407,7 +497,7 @@ struct AmqpBus::Impl {
     std::vector<std::shared_ptr<Consumer>> consumers;
 
     internal::Counters counters;
-    std::atomic<bool> connected{false};
+    std::atomic<bool> connected{false};  // BusStats::connected: set by publishes and the keeper
 };
 
 Result<std::unique_ptr<EventBus>> AmqpBus::open(std::string_view url, const BusOptions& options) {
@@ -419,7 +509,20 @@ Result<std::unique_ptr<EventBus>> AmqpBus::open(std::string_view url, const BusO
 AmqpBus::AmqpBus(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 AmqpBus::~AmqpBus() {
+    impl_->stop_keeper();  // first: it uses the publisher that stop_all closes
     impl_->stop_all();
+}
+
+Result<void> AmqpBus::connect() {
+    auto& impl = *impl_;
+    Result<void> kept;
+    {
+        std::lock_guard lock(impl.publish_mutex);
+        kept = impl.keep_publisher();
+    }
+    // Even after a failure: the keeper is what picks the broker up when it comes.
+    impl.start_keeper();
+    return kept;
 }
 
 Result<void> AmqpBus::publish(std::span<const CloudEvent> batch) {
@@ -452,6 +555,7 @@ Result<void> AmqpBus::publish(std::span<const CloudEvent> batch) {
         return std::move(sent).error();
     }
     impl.publisher_failed = false;
+    impl.proven_at = std::chrono::steady_clock::now();
     impl.counters.published += batch.size();
     return {};
 }

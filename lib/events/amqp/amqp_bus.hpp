@@ -2,7 +2,8 @@
 // Private: the RabbitMQ bus (`EventBus::open("amqp://…")`, rabbitmq-c). rabbitmq-c's headers stay in
 // amqp_connection.hpp, out of everything public.
 //
-// Topology (declared by whoever needs it, idempotently):
+// Topology (declared by whoever needs it, idempotently; the publisher declares the exchange and the
+// dead-letter queue on every connection, and connect() opens it at start-up):
 //   exchange  tessera.events           durable topic; the relay publishes "<collection>.<action>"
 //   queue     <subscription name>      quorum (or server-named: classic, exclusive, auto-delete),
 //                                      bound with the subscription's pattern
@@ -17,6 +18,10 @@
 // between batches), one per subscription for consuming (channel 1, manual acks, basic.qos prefetch,
 // heartbeat on) plus one it opens on first need to republish failed deliveries with confirms, and one
 // for admin calls (dead-letter listing and replay). Each is used by one thread at a time.
+// The keeper: once connect() was called, a thread that checks the idle publisher every check_interval
+// (one exchange.declare within connect_timeout; skipped when a publish just proved it, or is in
+// flight) and reopens it with the reconnect backoff when it is down, declaring the topology again, so
+// BusStats::connected is current and a broker that came back has the exchange before any publish.
 // Every message is persistent; a delivery is acked only after its handler returned or after the
 // broker confirmed its retry or dead-letter copy, so a crash anywhere re-delivers instead of losing.
 
@@ -30,11 +35,13 @@ class AmqpBus final : public EventBus {
 public:
     /// Parses the URL; connects nothing yet. Errors: `invalid`.
     static Result<std::unique_ptr<EventBus>> open(std::string_view url, const BusOptions& options);
-    /// Cancels every subscription (joining their threads) and closes the connections.
+    /// Stops the keeper, cancels every subscription (joining their threads) and closes the connections.
     ~AmqpBus() override;
     AmqpBus(const AmqpBus&) = delete;
     AmqpBus& operator=(const AmqpBus&) = delete;
 
+    /// Opens the publisher and declares the topology, then starts the keeper (even on failure).
+    Result<void> connect() override;
     Result<void> publish(std::span<const CloudEvent> batch) override;
     Result<Subscription> subscribe(std::string_view pattern, Handler handler, const SubscribeOptions& options) override;
     Result<std::vector<DeadLetter>> dead_letters(std::size_t limit) override;
