@@ -145,6 +145,13 @@ Result<Engine> Engine::open(schema::Registry registry, std::unique_ptr<store::St
     auto bus = events::EventBus::open(config.bus_url, bus_options);
     if (!bus) return std::move(bus).error();
     impl->bus = std::move(*bus);
+    // Declares the topology now, so consumers started with us can bind before our first event. A
+    // broker that is down is no reason to refuse writes: the bus keeps reconnecting on its own and
+    // the outbox holds the events until it is back.
+    if (auto connected = impl->bus->connect(); !connected) {
+        log::warn("model.engine", "event bus not reachable at start-up; events wait in the outbox",
+                  {{"bus", impl->bus->backend()}, {"error", connected.error().to_json()}});
+    }
     impl->relay = std::make_unique<events::Relay>(*impl->store, *impl->bus, config.relay);
     impl->notifying.set_relay(impl->relay.get());
     // The entity policy in force for each collection: its own, or that of a schema which maps entities

@@ -48,14 +48,15 @@ struct EngineConfig {
 /// collections may be used from any number of threads. Move-only.
 class Engine {
 public:
-    /// Loads the schemas, opens the store and the bus named in `config` and starts the background
-    /// work. Errors: those of `schema::Registry::open`, `store::Store::open` and
-    /// `events::EventBus::open` (which does not connect: a broker that is down delays events, never
-    /// writes).
+    /// Loads the schemas, opens the store and the bus named in `config`, connects the bus (declaring
+    /// its topology: `events::EventBus::connect`) and starts the background work. Errors: those of
+    /// `schema::Registry::open`, `store::Store::open` and `events::EventBus::open`. A bus that cannot
+    /// connect is not one: it is logged, the bus keeps reconnecting, and events wait in the outbox
+    /// meanwhile (a broker that is down delays events, never writes; `bus().stats().connected` says so).
     static Result<Engine> open(const EngineConfig& config);
 
     /// Builds an engine from parts (e.g. a `MemoryStore` in tests or an embedder's own registry); opens
-    /// the bus named in `config`.
+    /// and connects the bus named in `config`, as above.
     static Result<Engine> open(schema::Registry registry, std::unique_ptr<store::Store> store,
                                const EngineConfig& config = {});
 
