@@ -105,12 +105,28 @@ void RabbitMqServer::prepare_directory() {
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
                                           std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
                                           std::filesystem::perms::others_exec);
-    if (chown(dir.c_str(), user->pw_uid, user->pw_gid) != 0) throw std::runtime_error("cannot chown " + dir.string());
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    give_to_broker(dir);
+}
+
+void RabbitMqServer::give_to_broker(const std::filesystem::path& path) const {
+    if (geteuid() != 0) return;
+    const passwd* user = getpwnam("rabbitmq");
+    if (user == nullptr)
+        throw std::runtime_error("running as root, but there is no 'rabbitmq' user to run the broker as");
+    if (chown(path.c_str(), user->pw_uid, user->pw_gid) != 0) throw std::runtime_error("cannot chown " + path.string());
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(path)) {
         if (lchown(entry.path().c_str(), user->pw_uid, user->pw_gid) != 0) {
             throw std::runtime_error("cannot chown " + entry.path().string());
         }
     }
+}
+
+void RabbitMqServer::wipe_data() {
+    if (running()) throw std::logic_error("RabbitMqServer::wipe_data: stop or kill the node first");
+    const auto mnesia = dir_.path() / "mnesia";
+    std::filesystem::remove_all(mnesia);
+    std::filesystem::create_directories(mnesia);
+    give_to_broker(mnesia);
 }
 
 bool RabbitMqServer::spawn_and_wait(std::chrono::seconds timeout) {

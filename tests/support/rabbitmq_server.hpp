@@ -41,6 +41,10 @@ public:
     void kill() noexcept;
     /// SIGTERM (a clean shutdown), SIGKILL after 30 s. Waits for the process to end.
     void stop() noexcept;
+    /// Deletes the node's data (exchanges, queues, messages), so the next start() is a broker that
+    /// has never seen a client: a replacement node, or one restored without its disk. Requires: not
+    /// running. Throws if the directory cannot be recreated.
+    void wipe_data();
     /// SIGSTOP / SIGCONT to the node's process group: a broker that holds its connections open but
     /// answers nothing (publishes then wait for confirms that do not come).
     void pause() noexcept;
@@ -53,6 +57,8 @@ public:
 private:
     bool spawn_and_wait(std::chrono::seconds timeout);
     void prepare_directory();
+    // Run as root: hands `path` (and what is below it) to the rabbitmq user the node runs as.
+    void give_to_broker(const std::filesystem::path& path) const;
 
     TempDir dir_;
     std::string script_;
