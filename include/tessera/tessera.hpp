@@ -17,6 +17,7 @@
 #include <tessera/json/parse.hpp>
 #include <tessera/json/patch.hpp>
 #include <tessera/json/pointer.hpp>
+#include <tessera/json/text.hpp>
 
 #include <tessera/schema/annotations.hpp>
 #include <tessera/schema/registry.hpp>

@@ -31,8 +31,13 @@ tessera::rest::Api& api() {
     return instance;
 }
 
-void check_answer(const tessera::rest::Response& response) {
+void check_answer(const tessera::rest::Request& request, const tessera::rest::Response& response) {
     if (response.status < 100 || response.status > 599) std::abort();
+    if (request.method == "HEAD") {
+        // No content, only the length GET would have sent (RFC 9110 §9.3.2).
+        if (!response.body.empty()) std::abort();
+        return;
+    }
     const auto type = response.headers.get("Content-Type");
     if (type && *type == "application/problem+json") {
         auto body = tessera::json::parse(response.body, {1u << 22, 64});
@@ -61,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 return 0;  // the server answers and closes here
             }
             if (reader.state() != tessera::server::RequestReader::State::complete) break;
-            check_answer(api().handle(reader.take()));
+            const auto request = reader.take();
+            check_answer(request, api().handle(request));
             reader.reset();
             if (pending.empty()) break;
         }
