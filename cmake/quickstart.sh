@@ -22,7 +22,7 @@ shift
 build_packages="g++ cmake ninja-build pkg-config
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libvalijson-dev libhiredis-dev
     libcurl4-openssl-dev librabbitmq-dev libfmt-dev doctest-dev libsqlite3-dev libssl-dev libjemalloc-dev"
-test_packages="redis-server rabbitmq-server curl clang libclang-rt-14-dev"  # clang: the fuzz targets (tests/fuzz)
+test_packages="redis-server rabbitmq-server curl openssl clang libclang-rt-14-dev"  # clang: the fuzz targets (tests/fuzz)
 # ctest's package.conan runs the Conan 2 that TESSERA_CONAN names (.ci/run sets it), from its Python
 # sources: Debian's python3 and these modules.
 if [ -n "${TESSERA_CONAN:-}" ]; then

@@ -21,6 +21,7 @@ struct Option {
     std::string_view default_text;
     std::string_view help;
     std::function<bool(Config&, std::string_view)> apply;
+    bool is_switch = false;  // takes no value on the command line (the environment says 1 or 0)
 };
 
 template <class Int>
@@ -77,6 +78,44 @@ bool parse_listen(Config& config, std::string_view text) {
     return true;
 }
 
+bool parse_exposure(std::string_view text, Config::Exposure& out) {
+    if (text == "auto") out = Config::Exposure::automatic;
+    else if (text == "on") out = Config::Exposure::on;
+    else if (text == "off") out = Config::Exposure::off;
+    else return false;
+    return true;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> out;
+    for (std::size_t at = 0; at < text.size();) {
+        const auto end = std::min(text.find(',', at), text.size());
+        if (end > at) out.emplace_back(text.substr(at, end - at));
+        at = end + 1;
+    }
+    return out;
+}
+
+// SCOPE=RATE[:BURST], e.g. admin=1000/s:2000.
+bool parse_scope_rate(Config& config, std::string_view text) {
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos) return false;
+    auto scope = auth::parse_scope(text.substr(0, eq));
+    auto rest = text.substr(eq + 1);
+    const auto colon = rest.find(':');
+    auto rate = auth::parse_rate(rest.substr(0, colon));
+    if (!scope || !rate) return false;
+    if (colon != std::string_view::npos) {
+        double burst = 0;
+        auto burst_text = rest.substr(colon + 1);
+        auto [end, ec] = std::from_chars(burst_text.data(), burst_text.data() + burst_text.size(), burst);
+        if (ec != std::errc{} || end != burst_text.data() + burst_text.size() || burst < 1) return false;
+        rate->burst = burst;
+    }
+    config.scope_rate_limits.emplace_back(std::move(*scope), *rate);
+    return true;
+}
+
 const std::vector<Option>& options() {
     static const std::vector<Option> table{
         {"listen", "TESSERA_LISTEN", "127.0.0.1:8080", "address to listen on, HOST:PORT or [IPv6]:PORT (port 0: any free port)",
@@ -129,6 +168,63 @@ const std::vector<Option>& options() {
          }},
         {"ready-file", "TESSERA_READY_FILE", "(none)", "write the bound HOST:PORT to this file once listening",
          [](Config& c, std::string_view v) { c.ready_file = std::string(v); return true; }},
+        {"auth", "TESSERA_AUTH", "on",
+         "on: every route but /healthz and /readyz needs Authorization: Bearer <token>; off: none does (warned; "
+         "refused on a non-loopback address without --allow-remote-without-auth)",
+         [](Config& c, std::string_view v) {
+             if (v != "on" && v != "off") return false;
+             c.auth = v == "on";
+             return true;
+         }},
+        {"allow-remote-without-auth", "TESSERA_ALLOW_REMOTE_WITHOUT_AUTH", "no",
+         "let --auth off listen beyond loopback: anyone who reaches the port may write and delete",
+         [](Config& c, std::string_view v) {
+             if (v != "1" && v != "0") return false;
+             c.allow_remote_without_auth = v == "1";
+             return true;
+         },
+         true},
+        {"tokens-file", "TESSERA_TOKENS_FILE", "./var/tokens (created at first start with one admin token, printed once)",
+         "static tokens: one 'SHA-256-hex scope... # comment' per line (tessera token create); re-read on SIGHUP",
+         [](Config& c, std::string_view v) { c.tokens_file = std::string(v); return !v.empty(); }},
+        {"jwt-secret-file", "TESSERA_JWT_SECRET_FILE", "(none)", "accept HS256 JWTs signed with the secret in this file (>= 32 bytes)",
+         [](Config& c, std::string_view v) { c.jwt_secret_file = std::string(v); return !v.empty(); }},
+        {"jwt-key", "TESSERA_JWT_KEY", "(none)", "accept JWTs signed by this PEM public key (RSA >= 2048 bits: RS256; EC P-256: ES256)",
+         [](Config& c, std::string_view v) { c.jwt_key_file = std::string(v); return !v.empty(); }},
+        {"jwks", "TESSERA_JWKS", "(none)", "accept JWTs signed by a key of this JWK Set file, chosen by kid; re-read on SIGHUP",
+         [](Config& c, std::string_view v) { c.jwks_file = std::string(v); return !v.empty(); }},
+        {"jwt-issuer", "TESSERA_JWT_ISSUER", "(any)", "required iss of JWTs",
+         [](Config& c, std::string_view v) { c.jwt_issuer = std::string(v); return !v.empty(); }},
+        {"jwt-audience", "TESSERA_JWT_AUDIENCE", "(none: tokens with an aud are refused)", "accepted aud values, comma-separated",
+         [](Config& c, std::string_view v) { c.jwt_audiences = split_list(v); return !c.jwt_audiences.empty(); }},
+        {"jwt-clock-skew", "TESSERA_JWT_CLOCK_SKEW", "60s", "tolerance for exp, nbf and iat",
+         [](Config& c, std::string_view v) { return parse_seconds(v, c.jwt_clock_skew) && c.jwt_clock_skew.count() <= 3600; }},
+        {"public-metrics", "TESSERA_PUBLIC_METRICS", "auto (on when listening on loopback)", "/metrics without a token: auto | on | off (off: admin)",
+         [](Config& c, std::string_view v) { return parse_exposure(v, c.public_metrics); }},
+        {"public-openapi", "TESSERA_PUBLIC_OPENAPI", "auto (on when listening on loopback)", "/openapi.json without a token: auto | on | off (off: read)",
+         [](Config& c, std::string_view v) { return parse_exposure(v, c.public_openapi); }},
+        {"rate-limit", "TESSERA_RATE_LIMIT", "(none)",
+         "requests per token subject (per client address without a token): N/s, N/min or N/h; over it, 429",
+         [](Config& c, std::string_view v) {
+             auto rate = auth::parse_rate(v);
+             if (rate) c.rate_limit = *rate;
+             return rate.has_value();
+         }},
+        {"burst", "TESSERA_BURST", "the rate per second", "requests a client may make at once (the token bucket's size)",
+         [](Config& c, std::string_view v) {
+             auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), c.burst);
+             return ec == std::errc{} && end == v.data() + v.size() && c.burst >= 1;
+         }},
+        {"scope-rate-limit", "TESSERA_SCOPE_RATE_LIMIT", "(none)",
+         "SCOPE=RATE[:BURST], e.g. admin=1000/s:2000: the limit of a token holding SCOPE (repeatable; env: comma-separated)",
+         [](Config& c, std::string_view v) {
+             for (const auto& item : split_list(v)) {
+                 if (!parse_scope_rate(c, item)) return false;
+             }
+             return !v.empty();
+         }},
+        {"rate-limit-store", "TESSERA_RATE_LIMIT_STORE", "memory:", "where buckets live: memory: | redis://HOST:PORT/DB (shared by replicas)",
+         [](Config& c, std::string_view v) { c.rate_limit_store = std::string(v); return !v.empty(); }},
     };
     return table;
 }
@@ -139,6 +235,8 @@ void print_help() {
         "Serves the collections defined by JSON Schemas over HTTP/1.1: CRUD, merge and JSON patch,\n"
         "ETags and conditional requests, /healthz, /readyz, /metrics, /openapi.json; relays every write's\n"
         "events (CloudEvents) from the store's outbox to the event bus, with /api/_events to inspect them.\n"
+        "Every route but /healthz and /readyz needs a bearer token unless --auth off; at first start without a\n"
+        "token source the server creates ./var/tokens with one admin token and prints it once on stderr.\n"
         "Each option can also be set by its environment variable; a flag wins over the environment.\n\n"
         "Options:\n");
     for (const auto& option : options()) {
@@ -148,7 +246,8 @@ void print_help() {
                     static_cast<int>(option.default_text.size()), option.default_text.data());
     }
     std::printf("  --help             print this help and exit\n  --version          print the version and exit\n\n"
-                "Signals: SIGTERM or SIGINT stop accepting, finish in-flight requests, then exit 0.\n");
+                "Signals: SIGTERM or SIGINT stop accepting, finish in-flight requests, then exit 0; SIGHUP re-reads\n"
+                "the tokens file and the JWKS.\n");
 }
 
 int usage_error(const std::string& message) {
@@ -191,7 +290,10 @@ Invocation parse_command_line(int argc, char** argv) {
             if (option.name == arg) match = &option;
         }
         if (match == nullptr) return {std::nullopt, usage_error("unknown option '--" + std::string(arg) + "'")};
-        if (!has_value) {
+        if (match->is_switch) {
+            if (has_value) return {std::nullopt, usage_error("option '--" + std::string(arg) + "' takes no value")};
+            value = "1";
+        } else if (!has_value) {
             if (i + 1 >= argc) return {std::nullopt, usage_error("option '--" + std::string(arg) + "' needs a value")};
             value = argv[++i];
         }
@@ -201,6 +303,7 @@ Invocation parse_command_line(int argc, char** argv) {
         }
     }
     if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
+    if (!config.rate_limit.unlimited() && config.burst >= 1) config.rate_limit.burst = config.burst;
     return {config, 0};
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // tessera-server configuration: command-line flags, each with a TESSERA_* environment twin.
 
+#include <tessera/auth/authenticator.hpp>
+#include <tessera/auth/rate_limiter.hpp>
 #include <tessera/log.hpp>
 #include <tessera/result.hpp>
 
@@ -8,6 +10,8 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tessera::server {
 
@@ -32,6 +36,24 @@ struct Config {
     std::string access_log = "-";  // "-" stdout, "off", or a file path
     log::Level log_level = log::Level::info;
     std::string ready_file;  // written with "host:port" once listening ("" = none)
+
+    // Authentication (apps/tessera-server/auth_setup.hpp).
+    bool auth = true;
+    bool allow_remote_without_auth = false;  // --auth off on a non-loopback address
+    std::string tokens_file;                 // "": ./var/tokens, created at first start, unless JWTs are configured
+    std::string jwt_secret_file;
+    std::string jwt_key_file;
+    std::string jwks_file;
+    std::string jwt_issuer;
+    std::vector<std::string> jwt_audiences;
+    std::chrono::seconds jwt_clock_skew{60};
+    enum class Exposure { automatic, on, off };  // automatic: open when listening on loopback only
+    Exposure public_metrics = Exposure::automatic;
+    Exposure public_openapi = Exposure::automatic;
+    auth::RateLimit rate_limit;  // unlimited
+    double burst = 0;            // 0: the rate per second
+    std::vector<std::pair<auth::Scope, auth::RateLimit>> scope_rate_limits;
+    std::string rate_limit_store = "memory:";
 };
 
 /// What the command line asked for.

@@ -2,6 +2,7 @@
 // signals and graceful drain. Everything else lives in the library.
 
 #include "access_log.hpp"
+#include "auth_setup.hpp"
 #include "config.hpp"
 #include "listener.hpp"
 
@@ -49,6 +50,11 @@ int serve(const server::Config& config) {
     auto access_log = server::AccessLog::open(config.access_log, access_error);
     if (!access_log) return fail("access log", Error(ErrorCode::invalid, access_error));
 
+    // Authentication first: a bad key or tokens file stops the server before it opens the store.
+    rest::ApiOptions api_options;
+    auto auth = server::set_up_auth(config, api_options);
+    if (!auth) return fail("cannot set up authentication", auth.error());
+
     model::EngineConfig engine_config;
     engine_config.schemas = config.schemas;
     engine_config.store_url = config.store;
@@ -61,7 +67,6 @@ int serve(const server::Config& config) {
     auto engine = model::Engine::open(engine_config);
     if (!engine) return fail("cannot start the engine", engine.error());
 
-    rest::ApiOptions api_options;
     api_options.limits = engine_config.limits;
     rest::Api api(*engine, api_options);
 
@@ -95,7 +100,26 @@ int serve(const server::Config& config) {
     log::info("server", "listening", {{"address", bound}, {"threads", config.threads}, {"workers", config.workers},
                                       {"store", engine->store().backend()}, {"bus", engine->bus().backend()},
                                       {"collections", engine->collections().size()}, {"version", tessera::version()},
-                                      {"allocator", TESSERA_SERVER_ALLOCATOR}});
+                                      {"allocator", TESSERA_SERVER_ALLOCATOR}, {"auth", config.auth ? "on" : "off"},
+                                      {"rate_limit", api_options.rate_limiter ? api_options.rate_limiter->backend() : "off"}});
+
+    // SIGHUP: re-read the tokens file and the JWKS (keys rotate without a restart); a bad file keeps
+    // the keys in force and says why.
+    boost::asio::signal_set reload_signals(io, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_reload = [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        if (auth->authenticator) {
+            auto reloaded = auth->authenticator->reload();
+            if (reloaded) {
+                log::info("server", "reloaded the token sources");
+            } else {
+                log::error("server", "reloading the token sources failed; the previous keys stay in force",
+                           {{"error", reloaded.error().to_json()}});
+            }
+        }
+        reload_signals.async_wait(on_reload);
+    };
+    reload_signals.async_wait(on_reload);
 
     // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, exit when the last connection
     // closes or the drain timeout ends. A second signal stops at once.
@@ -125,6 +149,7 @@ int serve(const server::Config& config) {
             boost::asio::post(io, [&] {
                 drain_deadline.cancel();
                 signals.cancel();
+                reload_signals.cancel();
                 keep_running.clear();
             });
         });
@@ -141,6 +166,7 @@ int serve(const server::Config& config) {
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     worker_pool.stop();
     log::info("server", "stopped");

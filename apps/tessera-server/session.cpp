@@ -117,7 +117,10 @@ Session::Session(net::ip::tcp::socket socket,
       listener_(std::move(listener)) {
     error_code ec;
     const auto endpoint = socket_.remote_endpoint(ec);
-    if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    if (!ec) {
+        remote_address_ = endpoint.address().to_string();
+        remote_ = remote_address_ + ":" + std::to_string(endpoint.port());
+    }
 }
 
 Session::~Session() {
@@ -238,6 +241,7 @@ void Session::dispatch() {
     version_ = reader_.version();  // before take(), which moves the message out of the parser
     keep_alive_ = reader_.keep_alive();
     rest::Request request = reader_.take();
+    request.remote_address = remote_address_;
     method_ = request.method;
     target_ = request.target;
     user_agent_ = std::string(request.headers.get("User-Agent").value_or(""));

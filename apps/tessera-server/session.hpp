@@ -72,7 +72,8 @@ private:
     AccessLog& access_log_;
     WorkerPool& workers_;
     std::shared_ptr<Listener> listener_;
-    std::string remote_;
+    std::string remote_address_;  // "127.0.0.1": the rate-limit key of anonymous requests
+    std::string remote_;          // "127.0.0.1:53211": for the access log
 
     Phase phase_ = Phase::idle;
     bool first_request_ = true;

@@ -9,4 +9,7 @@ namespace tessera::cli {
 /// `tessera validate`: 0 all valid, 1 some invalid (errors as JSON lines on stdout), 2 usage or I/O error.
 int run_validate(std::span<const std::string_view> args);
 
+/// `tessera token create|list|jwt`: 0 done, 2 usage or I/O error.
+int run_token(std::span<const std::string_view> args);
+
 }  // namespace tessera::cli

@@ -5,6 +5,7 @@
 #include <tessera/version.hpp>
 
 #include <exception>
+#include <iomanip>
 #include <iostream>
 #include <span>
 #include <string_view>
@@ -20,6 +21,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"validate", tessera::cli::run_validate, "check JSON documents against a JSON Schema"},
+    {"token", tessera::cli::run_token, "mint bearer tokens (static, or JWTs for development) and list a tokens file"},
 };
 
 void usage(std::ostream& out) {
@@ -27,7 +29,7 @@ void usage(std::ostream& out) {
            "       tessera --help | --version\n"
            "\n"
            "commands:\n";
-    for (const auto& command : kCommands) out << "  " << command.name << "    " << command.summary << "\n";
+    for (const auto& command : kCommands) out << "  " << std::left << std::setw(10) << command.name << command.summary << "\n";
     out << "\nRun 'tessera <command> --help' for the arguments of a command.\n";
 }
 

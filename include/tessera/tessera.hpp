@@ -34,6 +34,11 @@
 #include <tessera/events/event_bus.hpp>
 #include <tessera/events/relay.hpp>
 
+#include <tessera/auth/authenticator.hpp>
+#include <tessera/auth/jwt.hpp>
+#include <tessera/auth/rate_limiter.hpp>
+#include <tessera/auth/static_tokens.hpp>
+
 #include <tessera/rest/api.hpp>
 #include <tessera/rest/message.hpp>
 #include <tessera/rest/problem.hpp>

@@ -2,38 +2,14 @@
 
 #include <tessera/json/text.hpp>
 
+#include "common/encoding.hpp"
+
 #include <openssl/evp.h>
 
 #include <array>
 
 namespace tessera::model {
 namespace {
-
-constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64url(const unsigned char* data, std::size_t size) {
-    std::string out;
-    out.reserve((size * 4 + 2) / 3);
-    std::size_t i = 0;
-    for (; i + 3 <= size; i += 3) {
-        const unsigned v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-        out += kBase64Url[(v >> 18) & 63];
-        out += kBase64Url[(v >> 12) & 63];
-        out += kBase64Url[(v >> 6) & 63];
-        out += kBase64Url[v & 63];
-    }
-    if (size - i == 1) {
-        const unsigned v = data[i] << 16;
-        out += kBase64Url[(v >> 18) & 63];
-        out += kBase64Url[(v >> 12) & 63];
-    } else if (size - i == 2) {
-        const unsigned v = (data[i] << 16) | (data[i + 1] << 8);
-        out += kBase64Url[(v >> 18) & 63];
-        out += kBase64Url[(v >> 12) & 63];
-        out += kBase64Url[(v >> 6) & 63];
-    }
-    return out;
-}
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
@@ -58,7 +34,7 @@ Etag make_etag(std::string_view canonical_json) {
     unsigned int length = 0;
     EVP_Digest(canonical_json.data(), canonical_json.size(), digest.data(), &length, EVP_sha256(), nullptr);
     // 128 bits are plenty to tell representations apart; 22 characters keep headers short.
-    return Etag{base64url(digest.data(), 16), false};
+    return Etag{common::base64url_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), 16)), false};
 }
 
 Result<EtagSet> EtagSet::parse(std::string_view value) {

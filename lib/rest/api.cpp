@@ -3,6 +3,7 @@
 #include <tessera/log.hpp>
 #include <tessera/rest/problem.hpp>
 
+#include "rest/access.hpp"
 #include "rest/events_admin.hpp"
 #include "rest/metrics.hpp"
 #include "rest/openapi.hpp"
@@ -58,13 +59,21 @@ std::string encode_segment(std::string_view segment) {
 
 struct Api::Impl {
     Impl(model::Engine& e, ApiOptions o)
-        : engine(e), options(std::move(o)), openapi(make_openapi(e)), router(e) {}
+        : engine(e), options(std::move(o)), openapi(make_openapi(e, options)), router(e), gate(options) {}
 
     Response dispatch(const Request& request, Route& route) {
         auto resolved = router.resolve(request.target);
         if (!resolved) return failure(resolved.error(), request);
         route = std::move(*resolved);
 
+        Headers rate_fields;
+        auto refused = gate.admit(request, route, rate_fields);
+        Response response = refused ? std::move(*refused) : answer(request, route);
+        for (const auto& [name, value] : rate_fields) response.headers.set(name, value);
+        return response;
+    }
+
+    Response answer(const Request& request, const Route& route) {
         const std::string& method = request.method;
         const std::string& path = route.path;
         switch (route.kind) {
@@ -298,6 +307,7 @@ struct Api::Impl {
     ApiOptions options;
     std::string openapi;
     internal::Router router;
+    internal::Gate gate;  // refers to `options`, which is declared (so built) before it
     Metrics metrics;
 };
 
@@ -312,6 +322,7 @@ bool Api::may_block(const Request& request) const noexcept {
     try {
         auto route = impl_->router.resolve(request.target);
         if (!route) return false;  // refused before anything is read
+        if (impl_->gate.may_block()) return true;
         const std::string& method = request.method;
         const bool read = method == "GET" || method == "HEAD" || method == "OPTIONS";
         switch (route->kind) {

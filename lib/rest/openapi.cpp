@@ -4,6 +4,10 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <optional>
+#include <utility>
+#include <vector>
+
 namespace tessera::rest {
 namespace {
 
@@ -124,7 +128,39 @@ void add_collection_paths(object& paths, const model::Collection& collection, co
 
 }  // namespace
 
-std::string make_openapi(model::Engine& engine) {
+// Declares what each operation needs (lib/rest/access.cpp decides the same way) and the answers
+// that brings.
+void add_security(object& paths, const ApiOptions& options, const std::vector<std::pair<std::string, std::string>>& collections) {
+    auto scope_of = [&](std::string_view path, std::string_view method) -> std::optional<std::string> {
+        if (path == "/healthz" || path == "/readyz") return std::nullopt;
+        if (path == "/metrics") return options.open_metrics ? std::nullopt : std::optional<std::string>("admin");
+        if (path == "/openapi.json") return options.open_openapi ? std::nullopt : std::optional<std::string>("read");
+        if (path.starts_with("/api/_events")) return "admin";
+        const std::string level = method == "get" || method == "head" || method == "options" ? "read" : "write";
+        for (const auto& [prefix, collection] : collections) {
+            if (path.starts_with(prefix)) return collection + ":" + level;
+        }
+        return level;
+    };
+    for (auto& [path, item] : paths) {
+        for (auto& [method, operation] : item.as_object()) {
+            if (method == "parameters" || !operation.is_object()) continue;
+            auto& op = operation.as_object();
+            auto& responses = op["responses"].as_object();
+            if (options.rate_limiter) responses["429"] = problem_response("Rate limit exceeded; Retry-After says when to retry");
+            const auto scope = scope_of(path, method);
+            if (!options.authenticator || !scope) {
+                if (options.authenticator) op["security"] = array{};
+                continue;
+            }
+            op["security"] = array{object{{"bearerAuth", array{value(*scope)}}}};
+            responses["401"] = problem_response("No or an invalid bearer token (WWW-Authenticate says why)");
+            responses["403"] = problem_response("The token lacks the scope " + *scope);
+        }
+    }
+}
+
+std::string make_openapi(model::Engine& engine, const ApiOptions& options) {
     object schemas;
     schemas["Problem"] = {{"type", "object"},
                           {"description", "RFC 9457 problem details"},
@@ -151,9 +187,16 @@ std::string make_openapi(model::Engine& engine) {
     }
 
     object paths;
+    std::vector<std::pair<std::string, std::string>> prefixes;  // path prefix → collection
     for (const auto* collection : engine.collections()) {
-        if (collection->annotations().expose) add_collection_paths(paths, *collection, "/api/" + collection->name());
-        for (const auto& alias : collection->annotations().routes) add_collection_paths(paths, *collection, alias);
+        if (collection->annotations().expose) {
+            add_collection_paths(paths, *collection, "/api/" + collection->name());
+            prefixes.emplace_back("/api/" + collection->name() + "/", collection->name());
+        }
+        for (const auto& alias : collection->annotations().routes) {
+            add_collection_paths(paths, *collection, alias);
+            prefixes.emplace_back(alias + "/", collection->name());
+        }
     }
     const object plain_get{{"responses", {{"200", {{"description", "OK"}}}}}};
     paths["/healthz"] = {{"get", plain_get}};
@@ -182,10 +225,21 @@ std::string make_openapi(model::Engine& engine) {
                                  {"404", problem_response("No such dead letter, or its subscription is not there")},
                                  {"503", problem_response("The broker is unreachable")}}}}}};
 
+    paths["/openapi.json"] = {{"get", plain_get}};
+    add_security(paths, options, prefixes);
+
+    object components{{"schemas", std::move(schemas)}};
+    if (options.authenticator) {
+        // OpenAPI 3.1 §4.8.30: for schemes other than OAuth2/OIDC the scope list names roles.
+        components["securitySchemes"] = {
+            {"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT or a static token"},
+                            {"description", "Scopes: read, write, admin (each includes the ones before), "
+                                            "or <collection>:<level> for one collection"}}}};
+    }
     const object doc{{"openapi", "3.1.0"},
                      {"info", {{"title", "Tessera"}, {"version", tessera::version()}}},
                      {"paths", std::move(paths)},
-                     {"components", {{"schemas", std::move(schemas)}}}};
+                     {"components", std::move(components)}};
     return boost::json::serialize(doc);
 }
 

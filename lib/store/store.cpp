@@ -58,10 +58,26 @@ Result<std::unique_ptr<Store>> open_sqlite(std::string_view url, boost::urls::ur
     return SqliteStore::open(std::move(config), options);
 }
 
-Result<std::unique_ptr<Store>> open_redis(std::string_view url, boost::urls::url_view u, const StoreOptions& options) {
+Result<std::unique_ptr<Store>> open_redis(std::string_view url, const StoreOptions& options) {
 #if TESSERA_WITH_REDIS
-    RedisConfig config;
     StoreOptions effective = options;
+    auto config = redis::parse_url(url, effective);
+    if (!config) return std::move(config).error();
+    return RedisStore::open(std::move(*config), effective);
+#else
+    (void)options;
+    return Error(ErrorCode::unsupported, "this build has no Redis store (TESSERA_WITH_REDIS=OFF)", {{"url", url}});
+#endif
+}
+
+}  // namespace
+
+#if TESSERA_WITH_REDIS
+Result<RedisConfig> redis::parse_url(std::string_view url, StoreOptions& options) {
+    const auto parsed = boost::urls::parse_uri(url);
+    if (!parsed || parsed->scheme() != "redis") return bad_url(url, "expected redis://host:port/db");
+    const boost::urls::url_view u = *parsed;
+    RedisConfig config;
     config.host = u.host_address();
     if (config.host.empty()) return bad_url(url, "redis:// needs a host");
     if (u.has_port()) {
@@ -86,20 +102,14 @@ Result<std::unique_ptr<Store>> open_redis(std::string_view url, boost::urls::url
         } else if (param.key == "timeout_ms") {
             const auto ms = to_number<long>(param.value, 1, 3'600'000);
             if (!ms) return bad_url(url, "timeout_ms must be 1..3600000");
-            effective.connect_timeout = effective.command_timeout = std::chrono::milliseconds(*ms);
+            options.connect_timeout = options.command_timeout = std::chrono::milliseconds(*ms);
         } else {
             return bad_url(url, "unknown parameter '" + param.key + "' (redis takes prefix and timeout_ms)");
         }
     }
-    return RedisStore::open(std::move(config), effective);
-#else
-    (void)u;
-    (void)options;
-    return Error(ErrorCode::unsupported, "this build has no Redis store (TESSERA_WITH_REDIS=OFF)", {{"url", url}});
-#endif
+    return config;
 }
-
-}  // namespace
+#endif
 
 Result<std::vector<std::optional<Document>>> Store::get_refs(std::span<const DocumentRef> refs) {
     // Positions of the refs per collection, so each collection is one get_many.
@@ -125,7 +135,7 @@ Result<std::unique_ptr<Store>> Store::open(std::string_view url, const StoreOpti
     const auto scheme = u.scheme();
     if (scheme == "memory") return open_memory(url, u, options);
     if (scheme == "sqlite") return open_sqlite(url, u, options);
-    if (scheme == "redis") return open_redis(url, u, options);
+    if (scheme == "redis") return open_redis(url, options);
     return bad_url(url, "unknown scheme '" + std::string(scheme) + "' (expected memory:, sqlite: or redis://)");
 }
 

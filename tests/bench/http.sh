@@ -4,7 +4,8 @@
 #
 #   tests/bench/http.sh [seconds per workload, default 10]
 #
-# Workloads: GET by id (warm), POST create (validated: a plan, which is a graph of 8 objects, and a
+# Workloads: GET by id (warm; also with a static token and an RS256 JWT, as ratios to auth off in
+# the same run), POST create (validated: a plan, which is a graph of 8 objects, and a
 # flat GUID document) on the memory and SQLite stores, PATCH with If-Match. Both servers get 2 worker
 # threads; wrk runs 2 threads, 64 connections.
 set -eu
@@ -18,7 +19,7 @@ done
 PATH=$PATH:/usr/sbin
 
 [ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null
-cmake --build --preset release --target tessera-server >/dev/null
+cmake --build --preset release --target tessera-server tessera-cli >/dev/null
 
 work=$(mktemp -d)
 server_pid=""
@@ -129,12 +130,14 @@ measure() {
     echo "$rps ${p99:-?} ${bad:-0}"
 }
 
-start_server() { # store-url schemas-dir (sh has no locals: these names are the function's own)
+start_server() { # store-url schemas-dir [more flags; default --auth off] (sh has no locals: these names are the function's own)
     server_store=$1
     server_schemas=$2
+    shift 2
+    [ $# -gt 0 ] || set -- --auth off
     port=$(free_port)
     build/release/apps/tessera-server/tessera-server --listen 127.0.0.1:$port --store "$server_store" --schemas "$server_schemas" \
-        --threads 2 --access-log off --log-level warn &
+        --threads 2 --access-log off --log-level warn "$@" &
     server_pid=$!
     for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
     base="http://127.0.0.1:$port"
@@ -166,7 +169,29 @@ for store in memory sqlite; do
     row "POST guid, validated ($store)" "$(measure "$base/" -s "$work/guid.lua")"
     stop_server
 done
+# Auth: the same GET with a static token and with an RS256 JWT (its signature checked once, then
+# cached for its lifetime), each as a ratio to auth off measured just before.
+cli=build/release/apps/tessera/tessera
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rsa.pem" 2>/dev/null
+openssl pkey -in "$work/rsa.pem" -pubout -out "$work/rsa.pub"
+token=$("$cli" token create --out "$work/tokens" --scopes write 2>/dev/null)
+jwt=$("$cli" token jwt --key "$work/rsa.pem" --sub bench --scopes read --ttl 1h)
+start_server memory: schemas
+curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$plan" "$base/api/plans/"
+auth_off=$(measure "$base/api/plans/$plan_id")
+stop_server
+start_server memory: schemas --tokens-file "$work/tokens" --jwt-key "$work/rsa.pub"
+curl -s -o /dev/null -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' --data-binary "$plan" "$base/api/plans/"
+with_token=$(measure "$base/api/plans/$plan_id" -H "Authorization: Bearer $token")
+with_jwt=$(measure "$base/api/plans/$plan_id" -H "Authorization: Bearer $jwt")
+stop_server
+row "GET plan, auth off (memory)" "$auth_off"
+row "GET plan, static token (memory)" "$with_token"
+row "GET plan, RS256 JWT (memory)" "$with_jwt"
+
 start_server "sqlite:$work/counters.db" tests/data/schemas
 for i in $(seq 0 999); do printf '{"value":%d}' "$i" | curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @- "$base/api/counters/c$i"; done
 row "PATCH with If-Match (sqlite)" "$(measure "$base/" -s "$work/patch.lua")"
 stop_server
+echo
+echo "GET with a static token: $(ratio "${with_token%% *}" "${auth_off%% *}") of auth off; with an RS256 JWT: $(ratio "${with_jwt%% *}" "${auth_off%% *}")"

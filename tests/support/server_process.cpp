@@ -38,6 +38,7 @@ ServerProcess::ServerProcess(ServerOptions options) : dir_(make_temp_dir()) {
     const auto schemas = options.schemas.empty() ? repository_schemas() : options.schemas;
     std::vector<std::string> args{server_binary().string(), "--listen", "127.0.0.1:0", "--store", options.store,
                                   "--schemas", schemas.string(), "--ready-file", ready_file.string(), "--threads", "2"};
+    if (!options.auth) args.insert(args.end(), {"--auth", "off"});
     args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
 
     // stdout (the access log) and stderr (logs) go to files in the temp dir, which is also the

@@ -14,6 +14,7 @@ struct ServerOptions {
     std::string store = "memory:";
     std::filesystem::path schemas;            // default: the repository's schemas/
     std::vector<std::string> extra_args;      // more flags
+    bool auth = false;  // false: --auth off (the tests of other features); true: the server's default, auth on
     std::chrono::milliseconds start_timeout{10000};
 };
 
@@ -30,6 +31,8 @@ public:
     /// "http://127.0.0.1:PORT".
     const std::string& base_url() const noexcept { return base_url_; }
     pid_t pid() const noexcept { return pid_; }
+    /// The server's working directory (a fresh temporary one): where a relative ./var goes.
+    const std::filesystem::path& directory() const noexcept { return dir_; }
 
     /// Sends `signal` and waits (bounded) for the exit. Returns the exit status as from waitpid
     /// (decode with WIFEXITED/WEXITSTATUS), or -1 if it did not exit in time.

@@ -2,12 +2,16 @@
 /// @file tessera/rest/api.hpp
 /// @brief `rest::Api`: the REST interface over an `Engine`, independent of any HTTP library.
 
+#include <tessera/auth/authenticator.hpp>
+#include <tessera/auth/rate_limiter.hpp>
 #include <tessera/json/parse.hpp>
 #include <tessera/model/engine.hpp>
 #include <tessera/rest/message.hpp>
 
 #include <cstddef>
 #include <memory>
+#include <utility>
+#include <vector>
 
 namespace tessera::rest {
 
@@ -16,13 +20,32 @@ struct ApiOptions {
     std::size_t default_page_size = 100;  ///< `limit` when a list request gives none. Default 100.
     std::size_t max_page_size = 1000;     ///< Largest accepted `limit`. Default 1000.
     json::ParseLimits limits;             ///< Request body limits. Default 1 MiB, depth 64.
+
+    /// Verifies `Authorization: Bearer` tokens before a request is routed to a handler. Null (the
+    /// default): no authentication, every route open. With one: /healthz and /readyz stay open; GET,
+    /// HEAD and OPTIONS on a collection need read on it, other methods write; /api/_events… needs
+    /// admin; a target no route matches needs a valid token. No or a bad token → 401, too few scopes
+    /// → 403, each with RFC 6750's WWW-Authenticate.
+    std::shared_ptr<const auth::Authenticator> authenticator;
+    bool open_metrics = true;  ///< With an authenticator: /metrics answers without a token (else admin). Default true.
+    bool open_openapi = true;  ///< With an authenticator: /openapi.json answers without a token (else read). Default true.
+
+    /// Token buckets (`auth::RateLimiter`); null (the default): no rate limit. Keys: the principal's
+    /// subject, or the client's address (`Request::remote_address`) where no token is needed or the
+    /// token failed. Over the limit → 429 with Retry-After; every answer carries RateLimit-Limit,
+    /// RateLimit-Remaining, RateLimit-Reset.
+    std::shared_ptr<auth::RateLimiter> rate_limiter;
+    auth::RateLimit rate_limit;  ///< The limit of a key. Default unlimited.
+    /// Per-scope overrides: a principal holding one of these scopes gets the highest of their limits.
+    std::vector<std::pair<auth::Scope, auth::RateLimit>> scope_rate_limits;
 };
 
 /// Routes requests to the engine's collections:
 /// `/api/<collection>/` (GET list, POST create, OPTIONS) and `/api/<collection>/{id}` (GET, HEAD,
 /// POST, PUT, PATCH, DELETE, OPTIONS), plus each collection's `x-tessera` route aliases; and
 /// `/healthz`, `/readyz`, `/metrics` (Prometheus text, with the event relay and bus metrics),
-/// `/openapi.json` (OpenAPI 3.1); and the event admin routes: `GET /api/_events` (relay, outbox and
+/// `/openapi.json` (OpenAPI 3.1, with the bearer scheme and each operation's scope when there is an
+/// authenticator); and the event admin routes: `GET /api/_events` (relay, outbox and
 /// bus state), `GET /api/_events/deadletters?limit=N` (dead letters, N 1..1000, default 100), `POST
 /// /api/_events/deadletters/replay` (replay all: `{"replayed": n}`) and `POST
 /// /api/_events/deadletters/{id}/replay` (replay one; 404 if there is no such dead letter).

@@ -44,6 +44,9 @@ struct Request {
     std::string target;  ///< "/api/plans/12?x=1".
     Headers headers;
     std::string body;
+    /// The client's address ("127.0.0.1", "::1"; "" if unknown): the rate-limit key of requests without
+    /// a principal.
+    std::string remote_address;
 };
 
 /// An HTTP response. `body` is sent as is; a HEAD response carries an empty body and the

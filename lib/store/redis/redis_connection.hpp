@@ -30,6 +30,10 @@ struct RedisConfig {
 
 namespace redis {
 
+/// The connection a `redis://[user:password@]host[:port][/db][?prefix=…&timeout_ms=…]` URL names;
+/// `timeout_ms` goes into `options`. Errors: `invalid`, naming the URL's fault.
+Result<RedisConfig> parse_url(std::string_view url, StoreOptions& options);
+
 struct ReplyDeleter {
     void operator()(redisReply* reply) const noexcept { freeReplyObject(reply); }
 };
