@@ -63,8 +63,9 @@ std::optional<Clock::time_point> numeric_date(const boost::json::value& value) {
     } else {
         return std::nullopt;
     }
-    // Beyond ±10^11 s (year ~5000) a time_point would overflow; no honest token goes there.
-    if (!std::isfinite(seconds) || std::fabs(seconds) > 1e11) return std::nullopt;
+    // system_clock counts nanoseconds in 64 bits (±292 years around 1970): beyond ±8·10^9 s (the
+    // year 2223) a time_point would overflow. No honest token goes there.
+    if (!std::isfinite(seconds) || std::fabs(seconds) > 8e9) return std::nullopt;
     return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds)));
 }
 
