@@ -7,6 +7,7 @@
 #include <tessera/auth/static_tokens.hpp>
 
 #include "support/child_process.hpp"
+#include "support/base64url.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/server_process.hpp"
@@ -49,19 +50,7 @@ std::string read_file(const std::filesystem::path& path) {
     return text.str();
 }
 
-std::string base64url(std::string_view bytes) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    unsigned bits = 0;
-    int count = 0;
-    for (const char c : bytes) {
-        bits = (bits << 8) | static_cast<unsigned char>(c);
-        count += 8;
-        while (count >= 6) out += kAlphabet[(bits >> (count -= 6)) & 63];
-    }
-    if (count > 0) out += kAlphabet[(bits << (6 - count)) & 63];
-    return out;
-}
+using tessera::test::base64url;
 
 // Runs the openssl command line tool (an implementation independent of ours) and waits for it.
 void openssl(std::vector<std::string> args) {

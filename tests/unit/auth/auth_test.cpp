@@ -4,6 +4,8 @@
 #include <tessera/auth/jwt.hpp>
 #include <tessera/auth/static_tokens.hpp>
 
+#include "support/base64url.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <doctest/doctest.h>
 
@@ -19,19 +21,7 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-std::string base64url(std::string_view bytes) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    unsigned bits = 0;
-    int count = 0;
-    for (const char c : bytes) {
-        bits = (bits << 8) | static_cast<unsigned char>(c);
-        count += 8;
-        while (count >= 6) out += kAlphabet[(bits >> (count -= 6)) & 63];
-    }
-    if (count > 0) out += kAlphabet[(bits << (6 - count)) & 63];
-    return out;
-}
+using tessera::test::base64url;
 
 Clock::time_point at(long long seconds) { return Clock::time_point(std::chrono::seconds(seconds)); }
 
