@@ -53,6 +53,7 @@ public:
     Result<store::OutboxStats> outbox_stats() override { return inner_.outbox_stats(); }
     Result<void> ping() override { return inner_.ping(); }
     std::string_view backend() const noexcept override { return inner_.backend(); }
+    bool may_block() const noexcept override { return inner_.may_block(); }
 
 private:
     void notify() noexcept {
