@@ -22,14 +22,14 @@ public:
         : authenticators_(std::move(authenticators)) {}
 
     Result<Principal> authenticate(std::string_view token) const override {
+        // Those that recognise the token's form first: a JWT is not hashed against the tokens file.
         std::optional<Error> chosen;
-        bool recognised = false;
-        for (const auto& authenticator : authenticators_) {
-            auto principal = authenticator->authenticate(token);
-            if (principal) return principal;
-            if (!recognised) {
-                recognised = authenticator->recognises(token);
-                chosen = std::move(principal).error();
+        for (const bool recognised : {true, false}) {
+            for (const auto& authenticator : authenticators_) {
+                if (authenticator->recognises(token) != recognised) continue;
+                auto principal = authenticator->authenticate(token);
+                if (principal) return principal;
+                if (!chosen) chosen = std::move(principal).error();
             }
         }
         return std::move(*chosen);

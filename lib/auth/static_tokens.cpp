@@ -27,6 +27,14 @@ bool is_hex_hash(std::string_view text) {
     return true;
 }
 
+// `hex` is 64 hex digits (checked by is_hex_hash); the 32 bytes they spell.
+std::string hex_to_bytes(std::string_view hex) {
+    auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+    std::string bytes(hex.size() / 2, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
+    return bytes;
+}
+
 std::string lower(std::string_view text) {
     std::string out(text);
     for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -59,6 +67,7 @@ Result<TokenEntry> parse_line(std::string_view text, std::size_t number) {
         return line_error(number, "expected the token's SHA-256 as 64 hex digits, then its scopes");
     }
     entry.hash = lower(words.front());
+    entry.digest = hex_to_bytes(entry.hash);
     if (words.size() < 2) return line_error(number, "the token has no scopes (read, write, admin, <collection>:<level>)");
     for (std::size_t i = 1; i < words.size(); ++i) {
         auto scopes = parse_scopes(words[i]);
@@ -132,8 +141,17 @@ Result<std::unique_ptr<StaticTokens>> StaticTokens::open(std::filesystem::path p
     return std::unique_ptr<StaticTokens>(new StaticTokens(std::move(path), std::move(*entries)));
 }
 
+namespace {
+std::vector<TokenEntry> with_digests(std::vector<TokenEntry> entries) {
+    for (auto& entry : entries) {
+        if (entry.digest.empty() && is_hex_hash(entry.hash)) entry.digest = hex_to_bytes(entry.hash);
+    }
+    return entries;
+}
+}  // namespace
+
 StaticTokens::StaticTokens(std::vector<TokenEntry> entries)
-    : entries_(std::make_shared<const std::vector<TokenEntry>>(std::move(entries))) {}
+    : entries_(std::make_shared<const std::vector<TokenEntry>>(with_digests(std::move(entries)))) {}
 
 StaticTokens::StaticTokens(std::filesystem::path path, std::vector<TokenEntry> entries)
     : path_(std::move(path)), entries_(std::make_shared<const std::vector<TokenEntry>>(std::move(entries))) {}
@@ -144,12 +162,12 @@ StaticTokens::Entries StaticTokens::current() const {
 }
 
 Result<Principal> StaticTokens::authenticate(std::string_view token) const {
-    const std::string presented = common::hex(internal::sha256(token));
+    const std::string presented = internal::sha256(token);
     const auto entries = current();
     const TokenEntry* found = nullptr;
     // Every entry is compared, whatever matched before: the time depends on the count only.
     for (const auto& entry : *entries) {
-        if (internal::constant_time_equal(entry.hash, presented)) found = &entry;
+        if (internal::constant_time_equal(entry.digest, presented)) found = &entry;
     }
     if (found == nullptr) {
         return Error(ErrorCode::unauthorized, looks_like_jwt(token) ? "a JWT, but no JWT keys are configured"

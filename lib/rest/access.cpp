@@ -79,8 +79,13 @@ Requirement requirement_of(const Route& route, std::string_view method, const Ap
 
 std::optional<Response> Gate::admit(const Request& request, const Route& route, Headers& extra) const {
     const auto need = requirement_of(route, request.method, options_);
-    const std::string address_key = "addr:" + (request.remote_address.empty() ? std::string("unknown") : request.remote_address);
-    if (need.open) return limit(address_key, options_.rate_limit, route, extra);
+    auto address_key = [&] {
+        return "addr:" + (request.remote_address.empty() ? std::string("unknown") : request.remote_address);
+    };
+    if (need.open) {
+        if (!options_.rate_limiter) return std::nullopt;
+        return limit(address_key(), options_.rate_limit, route, extra);
+    }
 
     std::string why;
     std::optional<auth::Principal> principal;
@@ -94,7 +99,9 @@ std::optional<Response> Gate::admit(const Request& request, const Route& route, 
     }
     if (!principal) {
         // A failed attempt costs the address a token: guessing tokens is rate limited too.
-        if (auto refused = limit(address_key, options_.rate_limit, route, extra)) return refused;
+        if (options_.rate_limiter) {
+            if (auto refused = limit(address_key(), options_.rate_limit, route, extra)) return refused;
+        }
         log::info("auth", "refused: invalid token",
                   {{"reason", json::excerpt(why, 200)}, {"address", json::excerpt(request.remote_address)},
                    {"route", route.label}});
@@ -102,7 +109,9 @@ std::optional<Response> Gate::admit(const Request& request, const Route& route, 
         response.headers.set("WWW-Authenticate", challenge("invalid_token", why));
         return response;
     }
-    if (auto refused = limit("sub:" + principal->subject, limit_for(*principal), route, extra)) return refused;
+    if (options_.rate_limiter) {
+        if (auto refused = limit("sub:" + principal->subject, limit_for(*principal), route, extra)) return refused;
+    }
     if (need.any_scope || principal->allows(need.access, need.collection)) return std::nullopt;
 
     const std::string scope =

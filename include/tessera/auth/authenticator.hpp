@@ -71,9 +71,9 @@ public:
     virtual Result<void> reload() { return {}; }
 };
 
-/// Tries `authenticators` in order and returns the first principal one grants; if none does, the
-/// error of the first that `recognises` the token (a JWT verifier for `x.y.z`, static tokens for
-/// the rest), else the last error. `reload` reloads each. Requires: at least one authenticator.
+/// Tries `authenticators` in order, those that `recognise` the token's form first (a JWT verifier for
+/// `x.y.z`, static tokens for the rest), and returns the first principal one grants; if none does,
+/// the error of the first tried. `reload` reloads each. Requires: at least one authenticator.
 std::unique_ptr<Authenticator> any_of(std::vector<std::unique_ptr<Authenticator>> authenticators);
 
 /// True if `token` has the compact JWS form (three base64url parts separated by dots).

@@ -18,6 +18,7 @@ struct TokenEntry {
     std::string hash;  ///< Lower-case hex SHA-256 of the token.
     std::vector<Scope> scopes;
     std::string comment;
+    std::string digest;  ///< The same 32 bytes, raw: what a presented token's hash is compared with (filled from `hash` when empty).
 };
 
 /// Parses a tokens file's text: one entry per line; blank lines and lines starting with `#` are
@@ -45,7 +46,8 @@ public:
     /// Reads `path`. Errors: `invalid` (as `parse_tokens`, with the path), `not_found`/`unavailable`
     /// if it cannot be read.
     static Result<std::unique_ptr<StaticTokens>> open(std::filesystem::path path);
-    /// Over entries in memory (for embedders and tests): `reload` keeps them.
+    /// Over entries in memory (for embedders and tests): `reload` keeps them. Requires: each `hash` is
+    /// 64 hex digits.
     explicit StaticTokens(std::vector<TokenEntry> entries);
 
     Result<Principal> authenticate(std::string_view token) const override;

@@ -209,7 +209,7 @@ TEST_SUITE("auth") {
         const std::string token = auth::generate_token();
         std::vector<std::unique_ptr<auth::Authenticator>> sources;
         sources.push_back(std::make_unique<auth::StaticTokens>(
-            std::vector<auth::TokenEntry>{{auth::hash_token(token), {auth::Scope{auth::Access::read, ""}}, ""}}));
+            std::vector<auth::TokenEntry>{{auth::hash_token(token), {auth::Scope{auth::Access::read, ""}}, "", ""}}));
         sources.push_back(hs256_verifier(Clock::now()));
         const auto both = auth::any_of(std::move(sources));
         CHECK(both->authenticate(token));
