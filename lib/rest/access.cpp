@@ -77,7 +77,7 @@ Requirement requirement_of(const Route& route, std::string_view method, const Ap
     return need;
 }
 
-std::optional<Response> Gate::admit(const Request& request, const Route& route, Headers& extra) const {
+std::optional<Response> Gate::admit(const Request& request, Route& route, Headers& extra) const {
     const auto need = requirement_of(route, request.method, options_);
     auto address_key = [&] {
         return "addr:" + (request.remote_address.empty() ? std::string("unknown") : request.remote_address);
@@ -112,7 +112,10 @@ std::optional<Response> Gate::admit(const Request& request, const Route& route, 
     if (options_.rate_limiter) {
         if (auto refused = limit("sub:" + principal->subject, limit_for(*principal), route, extra)) return refused;
     }
-    if (need.any_scope || principal->allows(need.access, need.collection)) return std::nullopt;
+    if (need.any_scope || principal->allows(need.access, need.collection)) {
+        route.subject = std::move(principal->subject);
+        return std::nullopt;
+    }
 
     const std::string scope =
         need.collection.empty() ? std::string(auth::to_string(need.access))

@@ -28,8 +28,9 @@ public:
     explicit Gate(const ApiOptions& options) : options_(options) {}
 
     /// nullopt if the request may go on — then `extra` holds the RateLimit fields to add to the
-    /// answer; else the refusal (401, 403 or 429 problem) to send instead.
-    std::optional<Response> admit(const Request& request, const Route& route, Headers& extra) const;
+    /// answer, and `route.subject` the principal's subject; else the refusal (401, 403 or 429
+    /// problem) to send instead.
+    std::optional<Response> admit(const Request& request, Route& route, Headers& extra) const;
 
     /// True if a check may wait on the network (a Redis rate limiter).
     bool may_block() const noexcept;

@@ -158,7 +158,7 @@ struct Api::Impl {
                                  {{"header", "If-Match"}}),
                            request);
         }
-        model::WriteOptions write_options{*preconditions, idempotency_key(request, method)};
+        model::WriteOptions write_options{*preconditions, idempotency_key(request, method, route.subject)};
 
         if (method == "DELETE") {
             auto removed = collection.remove(id, write_options);
@@ -217,7 +217,7 @@ struct Api::Impl {
         if (!preconditions) return failure(preconditions.error(), request);
         auto body = parse_body(request);
         if (!body) return failure(body.error(), request);
-        model::WriteOptions write_options{*preconditions, idempotency_key(request, "POST")};
+        model::WriteOptions write_options{*preconditions, idempotency_key(request, "POST", route.subject)};
         auto resource = collection.create(std::move(*body), url_id, write_options);
         if (!resource) return failure(resource.error(), request);
         return written(*resource, route, request);
@@ -278,11 +278,14 @@ struct Api::Impl {
         return out;
     }
 
-    // Idempotency keys are scoped by method and target, so one key cannot replay another route.
-    static std::string idempotency_key(const Request& request, std::string_view method) {
+    // Idempotency keys are scoped by method and target, so one key cannot replay another route, and
+    // by the caller's subject, so one principal cannot read another's answer by reusing its key.
+    static std::string idempotency_key(const Request& request, std::string_view method, std::string_view subject) {
         auto key = request.headers.get("Idempotency-Key");
         if (!key || key->empty() || (method != "POST" && method != "PATCH")) return {};
-        return std::string(method) + " " + request.target + "|" + std::string(*key);
+        std::string scoped = std::string(method) + " " + request.target + "|" + std::string(*key);
+        if (!subject.empty()) scoped = std::string(subject) + "|" + scoped;
+        return scoped;
     }
 
     Result<value> parse_body(const Request& request) const { return json::parse(request.body, options.limits); }

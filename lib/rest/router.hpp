@@ -34,6 +34,7 @@ struct Route {
     std::vector<std::string> segments;     // the decoded path (the event admin routes read it)
     std::string query;                     // the raw query string, without '?'
     std::string path;                      // the raw path, for problem instances
+    std::string subject;                   // who the request's token names (set by the Gate; "" without auth)
 };
 
 /// Routes of one engine's collections; immutable after construction, so thread-safe.

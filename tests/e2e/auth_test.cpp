@@ -214,6 +214,17 @@ TEST_SUITE("auth") {
         CHECK(get_status(client, "/api/plans/12xvxc345ssdsds-508", reader) == 200);
         CHECK(client.request("DELETE", "/api/plans/12xvxc345ssdsds-508", bearer(reader)).status == 403);
 
+        // An Idempotency-Key is the caller's own: another principal reusing it gets no replay of the
+        // first one's answer (which would hand it that document).
+        const std::string guid_body = R"({"user":"u"})";
+        const auto first = client.request("POST", "/guid", {{"Authorization", "Bearer " + writer}, kJson[0], {"Idempotency-Key", "k-1"}}, guid_body);
+        REQUIRE(first.status == 201);
+        const auto replay = client.request("POST", "/guid", {{"Authorization", "Bearer " + writer}, kJson[0], {"Idempotency-Key", "k-1"}}, guid_body);
+        CHECK(replay.body == first.body);
+        const auto other = client.request("POST", "/guid", {{"Authorization", "Bearer " + admin}, kJson[0], {"Idempotency-Key", "k-1"}}, guid_body);
+        CHECK(other.status == 201);
+        CHECK(other.body != first.body);
+
         CHECK(get_status(client, "/api/_events", writer) == 403);
         CHECK(client.request("POST", "/api/_events/deadletters/replay", bearer(writer)).status == 403);
         CHECK(client.request("POST", "/api/_events/deadletters/replay", bearer(admin)).status == 200);
