@@ -19,15 +19,16 @@ namespace {
 constexpr std::string_view kUsage =
     R"(usage: tessera token create --out FILE [--scopes read,write] [--comment TEXT]
        tessera token list FILE
-       tessera token jwt (--secret-file FILE | --key PRIVATE.pem) --sub SUBJECT
+       tessera token jwt (--secret-file FILE | --secret TEXT | --key PRIVATE.pem) --sub SUBJECT
                          [--scopes read] [--ttl 1h] [--iss ISSUER] [--aud AUDIENCE] [--kid KID]
 
 create  mints a random 256-bit token, appends only its SHA-256 and scopes to FILE (created
         with mode 0600), and prints the token once, as the last line of stdout. tessera-server
         reads FILE with --tokens-file (and again on SIGHUP).
 list    prints each entry of FILE: the first 12 hex digits of its hash, its scopes, its comment.
-jwt     signs a JWT for development: HS256 with the secret in FILE (at least 32 bytes), or RS256 /
-        ES256 with an unencrypted PEM private key (RSA >= 2048 bits, EC P-256). Printed on stdout.
+jwt     signs a JWT for development: HS256 with the secret in FILE or TEXT (at least 32 bytes; TEXT
+        shows in the process list, FILE does not), or RS256 / ES256 with an unencrypted PEM private
+        key (RSA >= 2048 bits, EC P-256). Printed on stdout.
 
 Scopes: read, write, admin (each includes the ones before it), or COLLECTION:LEVEL
 (plans:write), comma- or space-separated. Default: read.
@@ -127,8 +128,11 @@ int list(std::span<const std::string_view> args) {
 
 int jwt(std::span<const std::string_view> args) {
     std::map<std::string, std::string, std::less<>> flags;
-    if (!read_flags(args, {"--secret-file", "--key", "--sub", "--scopes", "--ttl", "--iss", "--aud", "--kid"}, flags)) return 2;
-    if (flags.contains("--secret-file") == flags.contains("--key")) return usage_error("jwt needs one of --secret-file and --key");
+    if (!read_flags(args, {"--secret-file", "--secret", "--key", "--sub", "--scopes", "--ttl", "--iss", "--aud", "--kid"}, flags)) {
+        return 2;
+    }
+    const int sources = flags.contains("--secret-file") + flags.contains("--secret") + flags.contains("--key");
+    if (sources != 1) return usage_error("jwt needs one of --secret-file, --secret and --key");
     if (!flags.contains("--sub")) return usage_error("jwt needs --sub SUBJECT");
     auth::JwtClaims claims;
     claims.subject = flags["--sub"];
@@ -143,7 +147,7 @@ int jwt(std::span<const std::string_view> args) {
     claims.issuer = flags["--iss"];
     claims.audience = flags["--aud"];
     claims.key_id = flags["--kid"];
-    std::string secret;
+    std::string secret = flags["--secret"];
     if (flags.contains("--secret-file")) {
         std::ifstream in(flags["--secret-file"], std::ios::binary);
         if (!in) return failed(Error(ErrorCode::not_found, flags["--secret-file"] + ": cannot be read"));
