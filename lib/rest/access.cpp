@@ -5,6 +5,7 @@
 #include <tessera/rest/problem.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace tessera::rest::internal {
@@ -102,9 +103,12 @@ std::optional<Response> Gate::admit(const Request& request, Route& route, Header
         if (options_.rate_limiter) {
             if (auto refused = limit(address_key(), options_.rate_limit, route, extra)) return refused;
         }
-        log::info("auth", "refused: invalid token",
-                  {{"reason", json::excerpt(why, 200)}, {"address", json::excerpt(request.remote_address)},
-                   {"route", route.label}});
+        std::uint64_t suppressed = 0;
+        if (count_refusal(invalid_token, suppressed)) {
+            log::info("auth", "refused: invalid token",
+                      {{"reason", json::excerpt(why, 200)}, {"address", json::excerpt(request.remote_address)},
+                       {"route", route.label}, {"suppressed", suppressed}});
+        }
         auto response = make_problem(Error(ErrorCode::unauthorized, "authentication required: " + why), route.path);
         response.headers.set("WWW-Authenticate", challenge("invalid_token", why));
         return response;
@@ -120,8 +124,12 @@ std::optional<Response> Gate::admit(const Request& request, Route& route, Header
     const std::string scope =
         need.collection.empty() ? std::string(auth::to_string(need.access))
                                 : std::string(need.collection) + ":" + std::string(auth::to_string(need.access));
-    log::info("auth", "refused: insufficient scope",
-              {{"subject", json::excerpt(principal->subject, 256)}, {"needs", scope}, {"route", route.label}});
+    std::uint64_t suppressed = 0;
+    if (count_refusal(insufficient_scope, suppressed)) {
+        log::info("auth", "refused: insufficient scope",
+                  {{"subject", json::excerpt(principal->subject, 256)}, {"needs", scope}, {"route", route.label},
+                   {"suppressed", suppressed}});
+    }
     auto response = make_problem(Error(ErrorCode::forbidden, "this needs the scope " + scope, {{"scope", scope}}), route.path);
     response.headers.set("WWW-Authenticate", challenge("insufficient_scope", "this needs the scope " + scope, scope));
     return response;
@@ -134,6 +142,7 @@ std::optional<Response> Gate::limit(std::string_view key, const auth::RateLimit&
     extra.set("RateLimit-Remaining", std::to_string(static_cast<long long>(decision.remaining)));
     extra.set("RateLimit-Reset", std::to_string(whole_seconds(decision.reset)));
     if (decision.allowed) return std::nullopt;
+    refused_[rate_limited].fetch_add(1, std::memory_order_relaxed);
     const long long retry = std::max(1LL, whole_seconds(decision.retry_after));
     auto response = make_problem(Error(ErrorCode::rate_limited, "too many requests; retry in " + std::to_string(retry) + " s"),
                                  route.path);
@@ -150,6 +159,32 @@ const auth::RateLimit& Gate::limit_for(const auth::Principal& principal) const n
         }
     }
     return chosen != nullptr ? *chosen : options_.rate_limit;
+}
+
+bool Gate::count_refusal(Reason reason, std::uint64_t& suppressed) const noexcept {
+    refused_[reason].fetch_add(1, std::memory_order_relaxed);
+    const auto second = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    auto seen = log_second_.load(std::memory_order_relaxed);
+    if (seen != second && log_second_.compare_exchange_strong(seen, second)) logged_this_second_.store(0);
+    if (logged_this_second_.fetch_add(1) >= kMaxLogsPerSecond) {
+        suppressed_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    suppressed = suppressed_.exchange(0);
+    return true;
+}
+
+std::string Gate::render_metrics() const {
+    if (!options_.authenticator && !options_.rate_limiter) return {};
+    std::string text =
+        "# HELP tessera_auth_refused_total Requests refused before routing, by reason.\n"
+        "# TYPE tessera_auth_refused_total counter\n";
+    constexpr std::array<std::string_view, kReasons> kNames{"invalid_token", "insufficient_scope", "rate_limited"};
+    for (std::size_t i = 0; i < kNames.size(); ++i) {
+        text += "tessera_auth_refused_total{reason=\"" + std::string(kNames[i]) + "\"} " +
+                std::to_string(refused_[i].load(std::memory_order_relaxed)) + "\n";
+    }
+    return text;
 }
 
 bool Gate::may_block() const noexcept {

@@ -7,7 +7,11 @@
 
 #include "rest/router.hpp"
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <optional>
+#include <string>
 
 namespace tessera::rest::internal {
 
@@ -35,12 +39,27 @@ public:
     /// True if a check may wait on the network (a Redis rate limiter).
     bool may_block() const noexcept;
 
+    /// `tessera_auth_refused_total{reason}` (invalid_token, insufficient_scope, rate_limited) as
+    /// Prometheus text; empty without an authenticator or a rate limiter.
+    std::string render_metrics() const;
+
 private:
+    enum Reason { invalid_token, insufficient_scope, rate_limited, kReasons };
+
+    // Counts a refusal; true if it may also be logged: at most kMaxLogsPerSecond a second, so a
+    // flood of bad tokens is a counter, not a flood of log lines. `suppressed` gets how many went
+    // unlogged since the last line.
+    bool count_refusal(Reason reason, std::uint64_t& suppressed) const noexcept;
     // Takes a token from `key`'s bucket; the refusal if there is none.
     std::optional<Response> limit(std::string_view key, const auth::RateLimit& limit, const Route& route, Headers& extra) const;
     const auth::RateLimit& limit_for(const auth::Principal& principal) const noexcept;
 
     const ApiOptions& options_;
+    static constexpr std::uint32_t kMaxLogsPerSecond = 20;
+    mutable std::array<std::atomic<std::uint64_t>, kReasons> refused_{};
+    mutable std::atomic<std::int64_t> log_second_{0};
+    mutable std::atomic<std::uint32_t> logged_this_second_{0};
+    mutable std::atomic<std::uint64_t> suppressed_{0};
 };
 
 }  // namespace tessera::rest::internal

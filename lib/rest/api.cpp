@@ -94,7 +94,7 @@ struct Api::Impl {
                 if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method, path);
                 Response response;
                 response.headers.set("Content-Type", "text/plain; version=0.0.4");
-                response.body = metrics.render() + render_event_metrics(engine);
+                response.body = metrics.render() + render_event_metrics(engine) + gate.render_metrics();
                 return response;
             }
             case Route::Kind::events:

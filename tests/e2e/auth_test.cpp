@@ -154,6 +154,12 @@ std::string refusal(HttpClient& client, const std::string& token) {
 
 std::string example_plan() { return read_file(TESSERA_SOURCE_DIR "/examples/data/plan.json"); }
 
+// The value of one series in Prometheus text, or -1 if it is not there.
+long metric_value(const std::string& text, const std::string& series) {
+    const auto at = text.find(series + " ");
+    return at == std::string::npos ? -1 : std::stol(text.substr(at + series.size() + 1));
+}
+
 }  // namespace
 
 TEST_SUITE("auth") {
@@ -260,8 +266,20 @@ TEST_SUITE("auth") {
         }
         CHECK(status == 200);
 
+        // Refusals are counted by reason; a flood of bad tokens is a counter, not a flood of log lines.
+        const auto flood_start = std::chrono::steady_clock::now();
+        for (int i = 0; i < 300; ++i) CHECK(get_status(client, "/api/plans/", "tsr_guess" + std::to_string(i)) == 401);
+        const auto flood_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - flood_start).count();
+        const auto metrics = client.request("GET", "/metrics", bearer(admin));
+        CHECK(metric_value(metrics.body, R"(tessera_auth_refused_total{reason="insufficient_scope"})") >= 5);
+        CHECK(metric_value(metrics.body, R"(tessera_auth_refused_total{reason="invalid_token"})") >= 300);
+
         // The reason is logged, never a token.
         const std::string logs = server.stderr_text() + server.stdout_text();
+        std::size_t logged = 0;
+        for (auto at = logs.find("refused: invalid token"); at != std::string::npos; at = logs.find("refused: invalid token", at + 1)) ++logged;
+        CAPTURE(flood_seconds);
+        CHECK(logged <= 20 * (static_cast<std::size_t>(flood_seconds) + 2) + 10);  // 20 a second at most
         CHECK(logs.find("insufficient scope") != std::string::npos);
         for (const auto& token : {reader, writer, admin, planner, late}) CHECK(logs.find(token) == std::string::npos);
     }
@@ -408,6 +426,8 @@ TEST_SUITE("auth") {
         HttpClient client(server.base_url());
         const auto healthz = client.get("/healthz");  // anonymous: limited by address, with the same fields
         CHECK(healthz.header("RateLimit-Limit") == "10");
+        const auto metrics = client.get("/metrics");  // open on loopback
+        CHECK(metric_value(metrics.body, R"(tessera_auth_refused_total{reason="rate_limited"})") == limited.load());
     }
 
     TEST_CASE("rate limit shared by two servers through Redis: one bucket for both") {
