@@ -10,6 +10,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <optional>
@@ -104,29 +105,36 @@ std::vector<Scope> claimed_scopes(const boost::json::object& claims) {
 struct KeySet {
     std::vector<VerifyKey> keys;
 
-    // The key for a token: by kid when it names one, else the only key for its algorithm.
+    // The key for a token: the one its kid names; else (no kid, or a kid that names none of ours)
+    // the only key for its algorithm — among the keys without a kid when it has one: a secret or a
+    // PEM key has none, and `kid` is only a hint (RFC 7515 §4.1.4) that issuers send anyway.
     Result<const VerifyKey*> find(Algorithm algorithm, const std::string* kid) const {
+        if (kid != nullptr) {
+            for (const auto& key : keys) {
+                if (key.key_id() != *kid) continue;
+                // RFC 8725 §3.1: the key decides the algorithm, never the token.
+                if (key.algorithm() != algorithm) {
+                    return rejected("alg " + std::string(to_string(algorithm)) + " is not the algorithm of this key");
+                }
+                return &key;
+            }
+        }
         const VerifyKey* found = nullptr;
         std::size_t candidates = 0;
+        bool unnamed = false;
         for (const auto& key : keys) {
-            if (kid != nullptr) {
-                if (key.key_id() == *kid) found = &key;
-                continue;
-            }
+            if (kid != nullptr && !key.key_id().empty()) continue;
+            unnamed = true;
             if (key.algorithm() == algorithm) {
                 found = &key;
                 ++candidates;
             }
         }
         if (found == nullptr) {
-            return kid != nullptr ? rejected("no key with this kid")
-                                  : rejected("no key accepts " + std::string(to_string(algorithm)));
+            return kid != nullptr && !unnamed ? rejected("no key with this kid")
+                                              : rejected("no key accepts " + std::string(to_string(algorithm)));
         }
-        if (kid == nullptr && candidates > 1) return rejected("the token names no kid and several keys could verify it");
-        // RFC 8725 §3.1: the key decides the algorithm, never the token.
-        if (found->algorithm() != algorithm) {
-            return rejected("alg " + std::string(to_string(algorithm)) + " is not the algorithm of this key");
-        }
+        if (candidates > 1) return rejected("the token names no kid of ours and several keys could verify it");
         return found;
     }
 };

@@ -300,6 +300,9 @@ TEST_SUITE("auth") {
         good.issuer = "https://issuer.test";
         good.audience = "tessera";
         CHECK(get_status(client, "/api/plans/", sign(good, rsa.private_pem)) == 200);
+        auto named = good;
+        named.key_id = "issuer-key-7";  // a kid is a hint: the one PEM key still verifies it
+        CHECK(get_status(client, "/api/plans/", sign(named, rsa.private_pem)) == 200);
 
         // Signed by the openssl tool instead of by us: the same wire format.
         {
