@@ -8,23 +8,11 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace tessera::server {
 namespace {
 
 constexpr const char* kFirstStartTokens = "./var/tokens";
-
-Result<std::string> read_secret(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return Error(ErrorCode::not_found, file + ": cannot read the JWT secret", {{"file", file}});
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string secret = text.str();
-    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();  // an editor's newline
-    return secret;
-}
 
 // The first start with auth on and nothing configured: one admin token, shown once, as Jupyter does.
 Result<std::unique_ptr<auth::Authenticator>> first_start_tokens() {
@@ -58,7 +46,7 @@ Result<std::unique_ptr<auth::Authenticator>> make_authenticator(const Config& co
     if (!config.jwt_secret_file.empty() || !config.jwt_key_file.empty() || !config.jwks_file.empty()) {
         auth::JwtOptions jwt;
         if (!config.jwt_secret_file.empty()) {
-            auto secret = read_secret(config.jwt_secret_file);
+            auto secret = auth::read_secret_file(config.jwt_secret_file);
             if (!secret) return std::move(secret).error();
             jwt.secret = std::move(*secret);
         }

@@ -6,11 +6,9 @@
 #include <tessera/auth/static_tokens.hpp>
 
 #include <charconv>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 
 namespace tessera::cli {
@@ -111,12 +109,8 @@ int create(std::span<const std::string_view> args) {
 
 int list(std::span<const std::string_view> args) {
     if (args.size() != 1) return usage_error("list takes one FILE");
-    std::ifstream in{std::string(args[0])};
-    if (!in) return failed(Error(ErrorCode::not_found, std::string(args[0]) + ": cannot be read"));
-    std::stringstream text;
-    text << in.rdbuf();
-    auto entries = auth::parse_tokens(text.str());
-    if (!entries) return failed(Error(ErrorCode::invalid, std::string(args[0]) + ": " + entries.error().message()));
+    auto entries = auth::read_tokens_file(std::string(args[0]));
+    if (!entries) return failed(entries.error());
     std::cout << std::left << std::setw(14) << "HASH" << std::setw(30) << "SCOPES" << "COMMENT\n";
     for (const auto& entry : *entries) {
         std::string scopes;
@@ -149,12 +143,9 @@ int jwt(std::span<const std::string_view> args) {
     claims.key_id = flags["--kid"];
     std::string secret = flags["--secret"];
     if (flags.contains("--secret-file")) {
-        std::ifstream in(flags["--secret-file"], std::ios::binary);
-        if (!in) return failed(Error(ErrorCode::not_found, flags["--secret-file"] + ": cannot be read"));
-        std::stringstream text;
-        text << in.rdbuf();
-        secret = text.str();
-        while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+        auto read = auth::read_secret_file(flags["--secret-file"]);
+        if (!read) return failed(read.error());
+        secret = std::move(*read);
     }
     auto token = auth::mint_jwt(claims, secret, flags.contains("--key") ? flags["--key"] : std::string());
     if (!token) return failed(token.error());

@@ -324,6 +324,13 @@ Result<void> JwtVerifier::reload() {
     return {};
 }
 
+Result<std::string> read_secret_file(const std::filesystem::path& path) {
+    auto secret = common::read_file(path, kMaxKeyFileBytes);
+    if (!secret) return secret;
+    while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) secret->pop_back();
+    return secret;
+}
+
 Result<std::string> mint_jwt(const JwtClaims& claims, std::string_view secret, const std::filesystem::path& private_key_file) {
     if (claims.subject.empty()) return Error(ErrorCode::invalid, "a JWT needs a subject (sub)");
     const auto issued = claims.issued_at == Clock::time_point{} ? Clock::now() : claims.issued_at;
@@ -348,10 +355,10 @@ Result<std::string> mint_jwt(const JwtClaims& claims, std::string_view secret, c
         auto text = common::read_file(private_key_file, kMaxKeyFileBytes);
         if (!text) return std::move(text).error();
         pem = std::move(*text);
-        // The header names the algorithm, so learn it from the key first (signing twice is cheap here).
-        auto probe = internal::sign_with_pem(pem, "");
-        if (!probe) return Error(ErrorCode::invalid, private_key_file.string() + ": " + probe.error().message());
-        algorithm = probe->first;
+        // The header names the algorithm, so it comes from the key before anything is signed.
+        auto of_key = internal::private_key_algorithm(pem);
+        if (!of_key) return Error(ErrorCode::invalid, private_key_file.string() + ": " + of_key.error().message());
+        algorithm = *of_key;
     } else if (secret.size() < 32) {
         return Error(ErrorCode::invalid, "an HS256 secret needs at least 32 bytes (RFC 7518 §3.2)");
     }
@@ -366,7 +373,7 @@ Result<std::string> mint_jwt(const JwtClaims& claims, std::string_view secret, c
     } else {
         auto signed_ = internal::sign_with_pem(pem, signed_text);
         if (!signed_) return std::move(signed_).error();
-        signature = std::move(signed_->second);
+        signature = std::move(*signed_);
     }
     return signed_text + "." + common::base64url_encode(signature);
 }

@@ -256,10 +256,25 @@ Result<std::vector<VerifyKey>> parse_jwks(std::string_view text) {
     return out;
 }
 
-Result<std::pair<Algorithm, std::string>> sign_with_pem(std::string_view pem, std::string_view message) {
+namespace {
+Result<Pkey> read_private_key(std::string_view pem) {
     Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     Pkey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
     if (!key) return invalid("not a PEM private key (unencrypted)");
+    return key;
+}
+}  // namespace
+
+Result<Algorithm> private_key_algorithm(std::string_view pem) {
+    auto key = read_private_key(pem);
+    if (!key) return std::move(key).error();
+    return algorithm_of(key->get());
+}
+
+Result<std::string> sign_with_pem(std::string_view pem, std::string_view message) {
+    auto read = read_private_key(pem);
+    if (!read) return std::move(read).error();
+    Pkey key = std::move(*read);
     auto algorithm = algorithm_of(key.get());
     if (!algorithm) return std::move(algorithm).error();
     MdContext context(EVP_MD_CTX_new());
@@ -278,7 +293,7 @@ Result<std::pair<Algorithm, std::string>> sign_with_pem(std::string_view pem, st
         signature = raw_from_der(signature);
         if (signature.empty()) return invalid("signing failed");
     }
-    return std::pair{*algorithm, std::move(signature)};
+    return signature;
 }
 
 }  // namespace tessera::auth::internal

@@ -57,8 +57,11 @@ private:
 /// `invalid`, naming the key by index.
 Result<std::vector<VerifyKey>> parse_jwks(std::string_view text);
 
-/// Signs `message` with the PEM private key in `pem` (RSA → RS256, EC P-256 → ES256). Returns the
-/// algorithm and the JWS signature. Errors: `invalid`.
-Result<std::pair<Algorithm, std::string>> sign_with_pem(std::string_view pem, std::string_view message);
+/// The algorithm the PEM private key in `pem` signs with (RSA → RS256, EC P-256 → ES256). Errors: `invalid`.
+Result<Algorithm> private_key_algorithm(std::string_view pem);
+
+/// Signs `message` with the PEM private key in `pem`, in the algorithm `private_key_algorithm` names;
+/// returns the JWS signature. Errors: `invalid`.
+Result<std::string> sign_with_pem(std::string_view pem, std::string_view message);
 
 }  // namespace tessera::auth::internal

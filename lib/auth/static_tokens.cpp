@@ -130,7 +130,7 @@ Result<std::string> append_new_token(const std::filesystem::path& path, const st
     return token;
 }
 
-Result<std::unique_ptr<StaticTokens>> StaticTokens::open(std::filesystem::path path) {
+Result<std::vector<TokenEntry>> read_tokens_file(const std::filesystem::path& path) {
     auto text = common::read_file(path, kMaxFileBytes);
     if (!text) return std::move(text).error();
     auto entries = parse_tokens(*text);
@@ -138,6 +138,12 @@ Result<std::unique_ptr<StaticTokens>> StaticTokens::open(std::filesystem::path p
         return Error(ErrorCode::invalid, path.string() + ": " + entries.error().message(),
                      {{"file", path.string()}, {"line", entries.error().details().at("line")}});
     }
+    return entries;
+}
+
+Result<std::unique_ptr<StaticTokens>> StaticTokens::open(std::filesystem::path path) {
+    auto entries = read_tokens_file(path);
+    if (!entries) return std::move(entries).error();
     return std::unique_ptr<StaticTokens>(new StaticTokens(std::move(path), std::move(*entries)));
 }
 

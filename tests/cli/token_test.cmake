@@ -5,21 +5,7 @@ file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 set(tokens "${WORK_DIR}/tokens")
 
-# run(<expected exit status> <args>...): runs tessera, fails unless it exits so; leaves out/err.
-function(run expected)
-    execute_process(COMMAND "${TESSERA}" ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT status STREQUAL expected)
-        message(FATAL_ERROR "tessera ${ARGN}\nexited ${status}, expected ${expected}\nstdout:\n${out}\nstderr:\n${err}")
-    endif()
-    set(out "${out}" PARENT_SCOPE)
-    set(err "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect text pattern what)
-    if(NOT text MATCHES "${pattern}")
-        message(FATAL_ERROR "${what}: expected to match '${pattern}', got:\n${text}")
-    endif()
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/cli_helpers.cmake")
 
 # create: the token once on stdout (its last line), only its hash in the file.
 run(0 token create --out "${tokens}" --scopes read,plans:write --comment "billing job")

@@ -6,22 +6,7 @@ file(MAKE_DIRECTORY "${WORK_DIR}")
 set(schemas "${SOURCE_DIR}/schemas")
 set(plan "${SOURCE_DIR}/examples/data/plan.json")
 
-# run(<expected exit status> <args>...): runs tessera, fails unless it exits so; leaves out/err.
-function(run expected)
-    execute_process(COMMAND "${TESSERA}" ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
-                    ${stdin})
-    if(NOT status STREQUAL expected)
-        message(FATAL_ERROR "tessera ${ARGN}\nexited ${status}, expected ${expected}\nstdout:\n${out}\nstderr:\n${err}")
-    endif()
-    set(out "${out}" PARENT_SCOPE)
-    set(err "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect text pattern what)
-    if(NOT text MATCHES "${pattern}")
-        message(FATAL_ERROR "${what}: expected to match '${pattern}', got:\n${text}")
-    endif()
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/cli_helpers.cmake")
 
 # Valid: exit 0, nothing on stdout.
 run(0 validate --schemas "${schemas}" --schema plan "${plan}")

@@ -66,6 +66,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// The HS256 secret in `path` (at most 1 MiB), without the line break an editor leaves at its end.
+/// Errors: `not_found` / `unavailable` if it cannot be read.
+Result<std::string> read_secret_file(const std::filesystem::path& path);
+
 /// What `mint_jwt` signs.
 struct JwtClaims {
     std::string subject;                ///< `sub` (required).

@@ -26,6 +26,10 @@ struct TokenEntry {
 /// belongs is refused, so a file never holds one).
 Result<std::vector<TokenEntry>> parse_tokens(std::string_view text);
 
+/// Reads and parses the tokens file `path` (at most 16 MiB). Errors: as `parse_tokens`, the message
+/// starting with the path; `not_found`/`unavailable` if it cannot be read.
+Result<std::vector<TokenEntry>> read_tokens_file(const std::filesystem::path& path);
+
 /// Lower-case hex SHA-256 of `token`: what a tokens file stores.
 std::string hash_token(std::string_view token);
 
