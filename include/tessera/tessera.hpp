@@ -35,6 +35,7 @@
 #include <tessera/events/relay.hpp>
 
 #include <tessera/remote/circuit_breaker.hpp>
+#include <tessera/remote/retry.hpp>
 
 #include <tessera/auth/authenticator.hpp>
 #include <tessera/auth/jwt.hpp>
