@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
@@ -63,6 +64,15 @@ public:
         return *this;
     }
 
+    /// For a refusal that knows when trying again makes sense (an open circuit breaker): how long to
+    /// wait, which the REST edge sends as Retry-After; empty when the refuser cannot tell. Set once,
+    /// by the refuser.
+    std::optional<std::chrono::milliseconds> retry_after() const noexcept { return retry_after_; }
+    Error& set_retry_after(std::chrono::milliseconds wait) noexcept {
+        retry_after_ = wait;
+        return *this;
+    }
+
     /// "code: message", for logs and exception text.
     std::string to_string() const;
 
@@ -76,6 +86,7 @@ private:
     std::string message_;
     boost::json::object details_;
     std::optional<std::size_t> failed_op_;
+    std::optional<std::chrono::milliseconds> retry_after_;
 };
 
 /// Thrown only when a caller asks for it (`Result::value()` on an error).

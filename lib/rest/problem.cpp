@@ -4,6 +4,10 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <string>
+
 namespace tessera::rest {
 
 int http_status(const Error& error) noexcept {
@@ -65,11 +69,18 @@ namespace {
 // Enough for any route of ours; a longer target is excerpted (it can only be a 404 anyway).
 constexpr std::size_t kMaxInstanceBytes = 512;
 
-Response problem_response(int status, boost::json::object body) {
+// RFC 9110 §10.2.3: Retry-After in whole seconds; a wait the refuser knows (an open circuit breaker)
+// is rounded up, so a client that obeys it does not come back too early; otherwise 1 s.
+std::string retry_after_seconds(const Error& error) {
+    const auto wait = error.retry_after().value_or(std::chrono::seconds(1));
+    return std::to_string(std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count()));
+}
+
+Response problem_response(int status, boost::json::object body, const Error& error) {
     Response response;
     response.status = status;
     response.headers.set("Content-Type", "application/problem+json");
-    if (status == 503) response.headers.set("Retry-After", "1");
+    if (status == 503) response.headers.set("Retry-After", retry_after_seconds(error));
     response.body = boost::json::serialize(body);
     return response;
 }
@@ -94,7 +105,7 @@ Response make_problem(const Error& error, std::string_view instance, int status)
     body["detail"] = json::is_valid_utf8(error.message()) ? error.message() : json::excerpt(error.message(), 1024);
     body["code"] = to_string(error.code());
     if (!instance.empty()) body["instance"] = json::excerpt(instance, kMaxInstanceBytes);
-    return problem_response(status, std::move(body));
+    return problem_response(status, std::move(body), error);
 }
 
 

@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
 
+#include <chrono>
+
 using tessera::Error;
 using tessera::ErrorCode;
 
@@ -41,5 +43,17 @@ TEST_SUITE("rest") {
         CHECK(body.at("instance").as_string() == "/api/plans/1");
         CHECK(body.at("hint").as_int64() == 1);
         CHECK_FALSE(body.contains("backend"));
+    }
+
+    TEST_CASE("problem: Retry-After is the error's own wait, rounded up to whole seconds, else 1") {
+        using namespace std::chrono_literals;
+        auto with_wait = [](std::chrono::milliseconds wait) {
+            return tessera::rest::make_problem(Error(ErrorCode::unavailable, "circuit open").set_retry_after(wait));
+        };
+        CHECK(with_wait(4200ms).headers.get("Retry-After") == "5");
+        CHECK(with_wait(5000ms).headers.get("Retry-After") == "5");
+        CHECK(with_wait(1ms).headers.get("Retry-After") == "1");
+        CHECK(with_wait(0ms).headers.get("Retry-After") == "1");
+        CHECK(tessera::rest::make_problem(Error(ErrorCode::timeout, "slow")).headers.get("Retry-After") == "1");
     }
 }
