@@ -34,6 +34,9 @@
 #include <tessera/events/event_bus.hpp>
 #include <tessera/events/relay.hpp>
 
+#include <tessera/cache/cache.hpp>
+#include <tessera/cache/lru_cache.hpp>
+
 #include <tessera/auth/authenticator.hpp>
 #include <tessera/auth/jwt.hpp>
 #include <tessera/auth/rate_limiter.hpp>
