@@ -37,6 +37,13 @@
 #include <tessera/remote/circuit_breaker.hpp>
 #include <tessera/remote/retry.hpp>
 
+#include <tessera/cache/cache.hpp>
+#include <tessera/cache/lru_cache.hpp>
+
+#include <tessera/search/catalog.hpp>
+#include <tessera/search/query.hpp>
+#include <tessera/search/search_index.hpp>
+
 #include <tessera/auth/authenticator.hpp>
 #include <tessera/auth/jwt.hpp>
 #include <tessera/auth/rate_limiter.hpp>
