@@ -38,7 +38,10 @@ public:
     Result<std::uint64_t> count(std::string_view collection) override { return inner_.count(collection); }
     Result<store::CommitResult> commit(const store::Batch& batch) override {
         auto committed = inner_.commit(batch);
-        if (committed && !batch.events.empty()) notify();
+        if (committed && !batch.events.empty()) {
+            if (auto* capture = Engine::CommitCapture::current()) capture->record(batch.events, committed->version);
+            notify();
+        }
         return committed;
     }
     Result<std::size_t> sweep_expired(store::TimePoint now, std::size_t limit) override {
@@ -208,6 +211,17 @@ std::vector<Collection*> Engine::collections() noexcept {
 
 const schema::Registry& Engine::registry() const noexcept { return impl_->registry; }
 store::Store& Engine::store() noexcept { return impl_->notifying; }
+
+namespace {
+thread_local Engine::CommitCapture* current_capture = nullptr;
+}  // namespace
+
+Engine::CommitCapture::CommitCapture() noexcept : outer_(current_capture) { current_capture = this; }
+Engine::CommitCapture::~CommitCapture() { current_capture = outer_; }
+Engine::CommitCapture* Engine::CommitCapture::current() noexcept { return current_capture; }
+void Engine::CommitCapture::record(const std::vector<store::Event>& events, std::uint64_t version) {
+    for (const auto& e : events) events_.emplace_back(e, version);
+}
 const EngineConfig& Engine::config() const noexcept { return impl_->config; }
 events::EventBus& Engine::bus() noexcept { return *impl_->bus; }
 events::Relay& Engine::relay() noexcept { return *impl_->relay; }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tessera::model {
@@ -84,6 +85,29 @@ public:
 
     /// Succeeds if the store answers (readiness).
     Result<void> ready();
+
+    /// While one lives, collects the outbox events of every commit this thread makes through the
+    /// engine's store, each with the version its commit got — so a request can act on its own write at
+    /// once (the REST layer's `?refresh=wait_for` applies them to the search index before answering).
+    /// Captures nest (the innermost collects). Not movable: it registers itself with this thread.
+    class CommitCapture {
+    public:
+        CommitCapture() noexcept;
+        ~CommitCapture();
+        CommitCapture(const CommitCapture&) = delete;
+        CommitCapture& operator=(const CommitCapture&) = delete;
+
+        /// (event, commit version) in commit order.
+        const std::vector<std::pair<store::Event, std::uint64_t>>& events() const noexcept { return events_; }
+
+        /// The capture of the calling thread, or nullptr. For the engine's store.
+        static CommitCapture* current() noexcept;
+        void record(const std::vector<store::Event>& events, std::uint64_t version);
+
+    private:
+        CommitCapture* outer_;
+        std::vector<std::pair<store::Event, std::uint64_t>> events_;
+    };
 
     /// Runs one TTL sweep now (the background sweeper calls this). Returns documents removed.
     Result<std::size_t> sweep_expired();
