@@ -34,6 +34,8 @@
 #include <tessera/events/event_bus.hpp>
 #include <tessera/events/relay.hpp>
 
+#include <tessera/remote/http_client.hpp>
+
 #include <tessera/auth/authenticator.hpp>
 #include <tessera/auth/jwt.hpp>
 #include <tessera/auth/rate_limiter.hpp>
