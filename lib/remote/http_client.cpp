@@ -190,8 +190,8 @@ const HttpClientOptions& HttpClient::options() const noexcept { return impl_->op
 Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
     const HttpClientOptions& options = impl_->options;
     if (!starts_with_icase(request.url, "http://") && !starts_with_icase(request.url, "https://")) {
-        return make_error(ErrorCode::invalid, "URL must be absolute http:// or https://",
-                          {{"url", request.url.substr(0, 256)}});
+        // Not the URL in the error: it may hold credentials.
+        return make_error(ErrorCode::invalid, "URL must be absolute http:// or https://");
     }
     if (!is_token(request.method)) {
         return make_error(ErrorCode::invalid, "bad HTTP method", {{"method", request.method.substr(0, 64)}});

@@ -103,7 +103,7 @@ Result<Endpoint> parse_url(std::string_view url, const IndexOptions& options) {
     std::string scheme(url.substr(0, scheme_end));
     std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
     if (scheme != "http" && scheme != "https") {
-        return make_error(ErrorCode::invalid, "Elasticsearch URL must be http:// or https://", {{"url", std::string(url.substr(0, 256))}});
+        return make_error(ErrorCode::invalid, "Elasticsearch URL must be http:// or https://");
     }
     const auto path_start = url.find('/', scheme_end + 3);
     Endpoint endpoint;
@@ -133,7 +133,8 @@ public:
         const value* version = root->is_object() ? root->get_object().if_contains("version") : nullptr;
         const value* number = version && version->is_object() ? version->get_object().if_contains("number") : nullptr;
         if (number == nullptr || !number->is_string()) {
-            return make_error(ErrorCode::unsupported, "the server at " + endpoint_.base + " does not answer as Elasticsearch");
+            // Not the URL in the message: it may hold credentials.
+            return make_error(ErrorCode::unsupported, "the search server does not answer GET / as Elasticsearch");
         }
         const std::string_view text = number->get_string();
         int major = 0;
