@@ -34,6 +34,8 @@
 //   `internal` (up to 10 item errors in details.backend.elasticsearch.items); the batch may be
 //   applied again (it is idempotent). A delete of an unknown document (404 not_found) is applied:
 //   ES keeps its tombstone.
+//   A remove op must carry `root` as its upserts did: deletes are routed too, and a wrong routing
+//   misses the document.
 // - search: elastic_dsl.hpp; hits carry _version; sort values are ES's own (dates in epoch ms;
 //   a missing numeric value is ES's substitute), which search_after takes back.
 // - version_of: a search (term tessera_collection + term tessera_id, _version). It sees what the
