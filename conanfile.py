@@ -29,12 +29,14 @@ class TesseraConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
     # with_* mirror the CMake options TESSERA_WITH_* (all on by default, as there). A part left out
     # keeps its API; opening it answers ErrorCode::unsupported. Later modules add theirs the same way
-    # (with_elasticsearch, with_ingest -> libvips).
+    # (with_ingest -> libvips).
     options = {
         "shared": [True, False],
         "fPIC": [True, False],
         "with_redis": [True, False],
         "with_amqp": [True, False],
+        # The Elasticsearch search backend; it needs nothing beyond libcurl, which the library links anyway.
+        "with_elasticsearch": [True, False],
         # TESSERA_SERVER_JEMALLOC: tessera-server's allocator only; the library stays allocator-neutral.
         "server_jemalloc": [True, False],
     }
@@ -43,6 +45,7 @@ class TesseraConan(ConanFile):
         "fPIC": True,
         "with_redis": True,
         "with_amqp": True,
+        "with_elasticsearch": True,
         "server_jemalloc": True,
     }
     test_package_folder = "tests/package"
@@ -106,6 +109,7 @@ class TesseraConan(ConanFile):
         toolchain = CMakeToolchain(self)  # BUILD_SHARED_LIBS and PIC follow shared/fPIC
         toolchain.cache_variables["TESSERA_WITH_REDIS"] = bool(self.options.with_redis)
         toolchain.cache_variables["TESSERA_WITH_AMQP"] = bool(self.options.with_amqp)
+        toolchain.cache_variables["TESSERA_WITH_ELASTICSEARCH"] = bool(self.options.with_elasticsearch)
         toolchain.cache_variables["TESSERA_SERVER_JEMALLOC"] = bool(self.options.server_jemalloc)
         toolchain.cache_variables["TESSERA_BUILD_APPS"] = True
         toolchain.cache_variables["TESSERA_INSTALL"] = True
@@ -136,6 +140,7 @@ class TesseraConan(ConanFile):
              "# What this Tessera package contains (set by its Conan recipe).\n"
              f"set(tessera_WITH_REDIS {on_off(self.options.with_redis)})\n"
              f"set(tessera_WITH_AMQP {on_off(self.options.with_amqp)})\n"
+             f"set(tessera_WITH_ELASTICSEARCH {on_off(self.options.with_elasticsearch)})\n"
              f'set(tessera_SCHEMAS_DIR "${{CMAKE_CURRENT_LIST_DIR}}/../../{datadir}/tessera/schemas")\n')
 
     def package_info(self):

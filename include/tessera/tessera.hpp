@@ -35,12 +35,14 @@
 #include <tessera/events/relay.hpp>
 
 #include <tessera/remote/circuit_breaker.hpp>
+#include <tessera/remote/http_client.hpp>
 #include <tessera/remote/retry.hpp>
 
 #include <tessera/cache/cache.hpp>
 #include <tessera/cache/lru_cache.hpp>
 
 #include <tessera/search/catalog.hpp>
+#include <tessera/search/indexer.hpp>
 #include <tessera/search/query.hpp>
 #include <tessera/search/search_index.hpp>
 

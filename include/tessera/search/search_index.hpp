@@ -85,7 +85,9 @@ struct SearchResult {
 struct IndexOptions {
     /// Elasticsearch: per-request timeout (connect included). Default 5 s.
     std::chrono::milliseconds request_timeout{5000};
-    /// Elasticsearch: index names are "<prefix><collection>"... see the backend's README section.
+    /// Elasticsearch: all collections share one index (the join field needs parents and children in
+    /// one), named "<index_prefix>objects" unless the URL's path names it (`http://host:9200/NAME`).
+    /// Default "tessera-", so "tessera-objects".
     std::string index_prefix = "tessera-";
 };
 
