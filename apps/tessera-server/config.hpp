@@ -21,6 +21,13 @@ struct Config {
     std::string store = "sqlite:./var/tessera.db";
     std::string schemas = "./schemas";
     std::string bus = "inproc";
+    std::string search = "sqlite:./var/search.db";  // "off": no search
+    std::string cache = "lru:10000";                  // search response cache; "off": none
+    std::chrono::seconds search_cache_ttl{60};
+    int search_retries = 3;                           // attempts per search on a remote index
+    int breaker_failures = 5;                         // failures in 10 s that open the breaker
+    std::chrono::seconds breaker_open{5};             // how long it stays open before a probe
+    std::string indexer_queue = "tessera.indexer";
     std::size_t relay_batch = 256;
     std::chrono::seconds relay_lease{30};
     std::chrono::microseconds relay_linger{1000};

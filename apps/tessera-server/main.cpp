@@ -3,6 +3,7 @@
 
 #include "access_log.hpp"
 #include "auth_setup.hpp"
+#include "search_setup.hpp"
 #include "config.hpp"
 #include "listener.hpp"
 
@@ -64,8 +65,14 @@ int serve(const server::Config& config) {
     engine_config.relay.batch_size = config.relay_batch;
     engine_config.relay.lease = config.relay_lease;
     engine_config.relay.linger = config.relay_linger;
+    // Declared before the engine, so the indexer it holds outlives the engine's bus.
+    auto search = server::prepare_search(config, engine_config);
+    if (!search) return fail("cannot set up search", search.error());
     auto engine = model::Engine::open(engine_config);
     if (!engine) return fail("cannot start the engine", engine.error());
+    if (auto ready = server::finish_search(config, **search, *engine, api_options.search); !ready) {
+        return fail("cannot set up search", ready.error());
+    }
 
     api_options.limits = engine_config.limits;
     rest::Api api(*engine, api_options);
@@ -101,7 +108,9 @@ int serve(const server::Config& config) {
                                       {"store", engine->store().backend()}, {"bus", engine->bus().backend()},
                                       {"collections", engine->collections().size()}, {"version", tessera::version()},
                                       {"allocator", TESSERA_SERVER_ALLOCATOR}, {"auth", config.auth ? "on" : "off"},
-                                      {"rate_limit", api_options.rate_limiter ? api_options.rate_limiter->backend() : "off"}});
+                                      {"rate_limit", api_options.rate_limiter ? api_options.rate_limiter->backend() : "off"},
+                                      {"search", api_options.search.index ? api_options.search.index->backend() : "off"},
+                                      {"cache", api_options.search.cache ? api_options.search.cache->backend() : "off"}});
 
     // SIGHUP: re-read the tokens file and the JWKS (keys rotate without a restart); a bad file keeps
     // the keys in force and says why.

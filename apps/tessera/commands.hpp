@@ -12,4 +12,7 @@ int run_validate(std::span<const std::string_view> args);
 /// `tessera token create|list|jwt`: 0 done, 2 usage or I/O error.
 int run_token(std::span<const std::string_view> args);
 
+/// `tessera reindex`: 0 done, 2 usage error or failure.
+int run_reindex(std::span<const std::string_view> args);
+
 }  // namespace tessera::cli

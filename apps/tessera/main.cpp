@@ -22,6 +22,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"validate", tessera::cli::run_validate, "check JSON documents against a JSON Schema"},
     {"token", tessera::cli::run_token, "mint bearer tokens (static, or JWTs for development) and list a tokens file"},
+    {"reindex", tessera::cli::run_reindex, "rebuild the search index from the store"},
 };
 
 void usage(std::ostream& out) {

@@ -188,6 +188,10 @@ Result<Engine> Engine::open(schema::Registry registry, std::unique_ptr<store::St
                                                                      policy == policies.end() ? nullptr : policy->second,
                                                                      impl->config));
     }
+    if (config.before_start) {
+        // Subscribers that must see every event (a search indexer) subscribe before the relay runs.
+        if (auto ready = config.before_start(impl->registry, *impl->bus); !ready) return std::move(ready).error();
+    }
     impl->start_background();
     return Engine(std::move(impl));
 }

@@ -72,6 +72,11 @@ Requirement requirement_of(const Route& route, std::string_view method, const Ap
             need.access = reads ? auth::Access::read : auth::Access::write;
             need.collection = route.mount->collection->name();
             break;
+        case Route::Kind::search:  // a POST that only reads
+            need.access = auth::Access::read;
+            need.collection = route.mount->collection->name();
+            break;
+        case Route::Kind::search_all: need.access = auth::Access::read; break;  // read on every collection
         case Route::Kind::none: need.any_scope = true; break;
     }
     if (!options.authenticator) need.open = true;

@@ -9,6 +9,7 @@
 #include "rest/openapi.hpp"
 #include "rest/responses.hpp"
 #include "rest/router.hpp"
+#include "rest/search_routes.hpp"
 
 #include <tessera/json/text.hpp>
 
@@ -59,7 +60,12 @@ std::string encode_segment(std::string_view segment) {
 
 struct Api::Impl {
     Impl(model::Engine& e, ApiOptions o)
-        : engine(e), options(std::move(o)), openapi(make_openapi(e, options)), router(e), gate(options) {}
+        : engine(e),
+          options(std::move(o)),
+          openapi(make_openapi(e, options)),
+          router(e),
+          gate(options),
+          search(e, options.search, options.default_page_size, options.max_page_size) {}
 
     Response dispatch(const Request& request, Route& route) {
         auto resolved = router.resolve(request.target);
@@ -94,7 +100,8 @@ struct Api::Impl {
                 if (method != "GET" && method != "HEAD") return method_not_allowed("GET, HEAD", method, path);
                 Response response;
                 response.headers.set("Content-Type", "text/plain; version=0.0.4");
-                response.body = metrics.render() + render_event_metrics(engine) + gate.render_metrics();
+                response.body = metrics.render() + render_event_metrics(engine) + gate.render_metrics() +
+                                search.render_metrics();
                 return response;
             }
             case Route::Kind::events:
@@ -106,15 +113,44 @@ struct Api::Impl {
             case Route::Kind::collection: return collection_route(request, route);
             case Route::Kind::item: return item_route(request, route);
             case Route::Kind::graph: return graph_route(request, route);
+            case Route::Kind::search: return search_route(request, route, route.mount->collection->name());
+            case Route::Kind::search_all: return search_route(request, route, "");
             case Route::Kind::none: break;
         }
         return failure(Error(ErrorCode::not_found, "no route for " + json::excerpt(path, 256)), request);
     }
 
+    // POST <collection>/_search, POST /api/_search: a search body in the Elasticsearch DSL subset.
+    Response search_route(const Request& request, const Route& route, const std::string& collection) {
+        if (request.method == "OPTIONS") {
+            Response response = no_content(204);
+            response.headers.set("Allow", "POST, OPTIONS");
+            return response;
+        }
+        if (request.method != "POST") return method_not_allowed("POST, OPTIONS", request.method, route.path);
+        if (auto type = media_type(request); type != "application/json" && !(type.empty() && request.body.empty())) {
+            return unsupported(type, "application/json", route.path);
+        }
+        return search.search(collection, request.body, options.limits,
+                             [&](const Error& error) { return failure(error, request); });
+    }
+
+    // A write, then — with ?refresh=wait_for — its change applied to the search index before the answer.
+    template <class Write>
+    Response refreshing(const Request& request, const Route& route, Write&& write) {
+        auto wanted = internal::SearchRoutes::wants_refresh(route.query);
+        if (!wanted) return failure(wanted.error(), request);
+        if (!*wanted || !search.enabled()) return write();
+        model::Engine::CommitCapture capture;
+        Response response = write();
+        if (response.status < 300 && !search.refresh(capture)) response.headers.set("X-Search-Refresh", "failed");
+        return response;
+    }
+
     Response collection_route(const Request& request, const Route& route) {
         const std::string& method = request.method;
         if (method == "GET" || method == "HEAD") return list(request, route);
-        if (method == "POST") return create(request, route, "");
+        if (method == "POST") return refreshing(request, route, [&] { return create(request, route, ""); });
         if (method == "OPTIONS") {
             Response response = no_content(204);
             response.headers.set("Allow", std::string(kCollectionAllow));
@@ -133,7 +169,10 @@ struct Api::Impl {
             response.headers.set("Accept-Patch", std::string(kAcceptPatch));
             return response;
         }
-        if (method == "POST") return create(request, route, id);
+        if (method == "POST") return refreshing(request, route, [&] { return create(request, route, id); });
+        if (method == "PUT" || method == "PATCH" || method == "DELETE") {
+            return refreshing(request, route, [&] { return item_write(request, route); });
+        }
 
         auto preconditions = parse_preconditions(request);
         if (!preconditions) return failure(preconditions.error(), request);
@@ -149,9 +188,16 @@ struct Api::Impl {
             }
             return resource_response(200, *resource);
         }
-        if (method != "PUT" && method != "PATCH" && method != "DELETE") {
-            return method_not_allowed(kItemAllow, method, route.path);
-        }
+        return method_not_allowed(kItemAllow, method, route.path);
+    }
+
+    // PUT, PATCH, DELETE of one document.
+    Response item_write(const Request& request, const Route& route) {
+        auto& collection = *route.mount->collection;
+        const std::string& method = request.method;
+        const std::string& id = route.id;
+        auto preconditions = parse_preconditions(request);
+        if (!preconditions) return failure(preconditions.error(), request);
         if (collection.annotations().require_if_match && !preconditions->if_match) {
             return failure(Error(ErrorCode::precondition_required,
                                  collection.name() + " requires If-Match on " + method + " (RFC 6585 §3)",
@@ -235,6 +281,10 @@ struct Api::Impl {
     }
 
     Response list(const Request& request, const Route& route) {
+        if (auto searched = search.list(route.mount->collection->name(), route.query,
+                                        [&](const Error& error) { return failure(error, request); })) {
+            return std::move(*searched);
+        }
         std::size_t limit = options.default_page_size;
         std::string cursor;
         for (auto param : boost::urls::params_view(route.query)) {
@@ -311,6 +361,7 @@ struct Api::Impl {
     std::string openapi;
     internal::Router router;
     internal::Gate gate;  // refers to `options`, which is declared (so built) before it
+    internal::SearchRoutes search;  // refers to `options.search`
     Metrics metrics;
 };
 
@@ -336,8 +387,12 @@ bool Api::may_block(const Request& request) const noexcept {
                 // The outbox's stats come from the store; an AMQP bus counts dead letters at the broker.
                 return impl_->engine.store().may_block() || impl_->engine.bus().backend() != "inproc";
             case Route::Kind::ready:
-            case Route::Kind::events: return true;
+            case Route::Kind::events:
+            case Route::Kind::search:
+            case Route::Kind::search_all: return true;
             case Route::Kind::collection:
+                // A list may be a search (the index may block).
+                return !read || impl_->engine.store().may_block() || impl_->search.enabled();
             case Route::Kind::item:
             case Route::Kind::graph: return !read || impl_->engine.store().may_block();
         }

@@ -41,6 +41,7 @@ void Router::add_mount(const std::string& prefix, model::Collection* collection)
     mount.collection_label = mount.prefix + "/";
     mount.item_label = mount.prefix + "/{id}";
     mount.graph_label = mount.prefix + "/{id}/graph";
+    mount.search_label = mount.prefix + "/_search";
     mounts_.push_back(std::move(mount));
 }
 
@@ -74,6 +75,7 @@ Result<Route> Router::resolve(std::string_view target) const {
         if (segments[0] == "openapi.json") return found(Kind::openapi, "/openapi.json");
     }
     if (is_events_admin(segments)) return found(Kind::events, events_admin_label(segments));
+    if (segments.size() == 2 && segments[0] == "api" && segments[1] == "_search") return found(Kind::search_all, "/api/_search");
     for (const auto& mount : mounts_) {
         if (segments.size() < mount.segments.size() ||
             !std::equal(mount.segments.begin(), mount.segments.end(), segments.begin())) {
@@ -88,6 +90,11 @@ Result<Route> Router::resolve(std::string_view target) const {
         }
         if (!item && !graph) continue;
         std::string id = segments[mount.segments.size()];
+        // "_search" is the collection's search endpoint, never a document id.
+        if (item && id == "_search") {
+            route.mount = &mount;
+            return found(Kind::search, mount.search_label);
+        }
         if (!model::is_valid_id(id)) {
             return Error(ErrorCode::malformed, "'" + json::excerpt(id) + "' is not a valid document id",
                          {{"parameter", "id"}});

@@ -22,11 +22,12 @@ struct Mount {
     std::string collection_label;  // "<prefix>/"
     std::string item_label;        // "<prefix>/{id}"
     std::string graph_label;       // "<prefix>/{id}/graph"
+    std::string search_label;      // "<prefix>/_search"
 };
 
 /// What a request target resolved to.
 struct Route {
-    enum class Kind { none, health, ready, metrics, openapi, events, collection, item, graph };
+    enum class Kind { none, health, ready, metrics, openapi, events, collection, item, graph, search, search_all };
     Kind kind = Kind::none;
     const Mount* mount = nullptr;
     std::string id;                        // item and graph routes: the decoded, valid document id

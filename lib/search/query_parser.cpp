@@ -23,7 +23,7 @@ using boost::json::value;
 Error refuse(const std::string& pointer, std::string message) {
     boost::json::object details{{"pointer", pointer}};
     details["errors"] = boost::json::array{boost::json::object{{"pointer", pointer}, {"message", message}}};
-    return Error(ErrorCode::invalid, message + (pointer.empty() ? "" : " (at " + pointer + ")"), std::move(details));
+    return Error(ErrorCode::malformed, message + (pointer.empty() ? "" : " (at " + pointer + ")"), std::move(details));
 }
 
 std::string at(const std::string& base, std::string_view key) { return json::append_token(base, key); }

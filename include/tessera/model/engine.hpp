@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ struct EngineConfig {
     /// The outbox relay: 256 events per batch, 30 s lease, 100 ms idle poll, 1 ms linger by default
     /// (see `events::RelayOptions`). `relay.poll_interval` 0 runs no relay thread (call `relay().run_once()`).
     events::RelayOptions relay;
+    /// Called once the schemas are loaded and the bus is open, before the relay publishes anything:
+    /// where a subscriber that must see every event (the search indexer with the inproc bus, which
+    /// keeps no events for absent subscribers) subscribes. An error fails `open`. Default none.
+    std::function<Result<void>(const schema::Registry&, events::EventBus&)> before_start;
 };
 
 /// Owns a schema registry, a store and one `Collection` per schema, an event bus, plus background

@@ -4,16 +4,43 @@
 
 #include <tessera/auth/authenticator.hpp>
 #include <tessera/auth/rate_limiter.hpp>
+#include <tessera/cache/cache.hpp>
 #include <tessera/json/parse.hpp>
 #include <tessera/model/engine.hpp>
+#include <tessera/remote/circuit_breaker.hpp>
+#include <tessera/remote/retry.hpp>
 #include <tessera/rest/message.hpp>
+#include <tessera/search/catalog.hpp>
+#include <tessera/search/indexer.hpp>
+#include <tessera/search/search_index.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <utility>
 #include <vector>
 
 namespace tessera::rest {
+
+/// Search (`GET /api/<c>?q=…`, `POST /api/<c>/_search`, `POST /api/_search`, `?refresh=wait_for` on
+/// writes). Field comments give defaults.
+struct SearchOptions {
+    /// The index; null (the default): no search — the search routes answer 404 and a list request
+    /// with search parameters is refused.
+    std::shared_ptr<search::SearchIndex> index;
+    std::shared_ptr<const search::Catalog> catalog;  ///< What the index holds. Required with `index`.
+    /// For the lag and counters in /metrics; may be null.
+    std::shared_ptr<const search::Indexer> indexer;
+    /// Response cache, keyed by the normalised request and the index generation; null (the default):
+    /// none. Answers carry `X-Cache: hit|miss` when there is one.
+    std::shared_ptr<cache::Cache> cache;
+    std::chrono::milliseconds cache_ttl{60000};  ///< How long a cached answer lives. Default 60 s.
+    /// Retry and circuit breaker around the index (the server turns this on for Elasticsearch; an
+    /// embedded index has nothing remote to break). Default false.
+    bool resilient = false;
+    remote::RetryPolicy retry;
+    remote::BreakerOptions breaker;
+};
 
 /// Options of the REST layer. Field comments give defaults.
 struct ApiOptions {
@@ -38,6 +65,8 @@ struct ApiOptions {
     auth::RateLimit rate_limit;  ///< The limit of a key. Default unlimited.
     /// Per-scope overrides: a principal holding one of these scopes gets the highest of their limits.
     std::vector<std::pair<auth::Scope, auth::RateLimit>> scope_rate_limits;
+
+    SearchOptions search;  ///< Default: no search.
 };
 
 /// Routes requests to the engine's collections:

@@ -21,7 +21,7 @@
 ///   `has_child {type: C, query: Q}` if one of its children in collection C matches Q.
 ///
 /// Anything outside the subset (an unknown key, a parameter this subset lacks, a field the
-/// collection does not have, a value of the wrong type) is an `invalid` error whose
+/// collection does not have, a value of the wrong type) is a `malformed` error (HTTP 400) whose
 /// `details.pointer` is the JSON Pointer of the offending member; nothing is silently ignored.
 
 #include <tessera/result.hpp>
@@ -168,7 +168,7 @@ inline constexpr std::uint64_t kDefaultTrackTotalHits = 10000;
 /// Parses an Elasticsearch-style search body (`query`, `sort`, `from`, `size`, `search_after`,
 /// `track_total_hits`, `aggs`/`aggregations`) for `collections`, checking every field against
 /// `catalog` (for several collections: a field must exist in at least one of them, with one type).
-/// `search_after` is taken as the decoded array. Errors: `invalid` with `details.pointer`.
+/// `search_after` is taken as the decoded array. Errors: `malformed` with `details.pointer`.
 Result<SearchRequest> parse_search_request(const boost::json::value& body,
                                            const Catalog& catalog,
                                            std::vector<std::string> collections);

@@ -136,6 +136,11 @@ public:
 
     virtual Result<IndexState> state() = 0;
 
+    /// `IndexState::generation` alone, cheaply (the response cache reads it on every search): embedded,
+    /// one row of the index file; Elasticsearch, this process's count of changes it applied (the
+    /// cluster keeps none — changes other replicas make are not counted: see README).
+    virtual Result<std::uint64_t> generation() = 0;
+
     /// Succeeds if the backend answers.
     virtual Result<void> ping() = 0;
 

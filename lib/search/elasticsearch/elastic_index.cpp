@@ -295,6 +295,8 @@ public:
         return {};
     }
 
+    Result<std::uint64_t> generation() override { return generation_.load(); }
+
     Result<IndexState> state() override {
         object body{{"size", 0},
                     {"track_total_hits", true},

@@ -363,7 +363,7 @@ Result<std::string> after_predicate(const Layout& layout, const SearchRequest& r
     const value& id = request.search_after[request.sort.size() + 1];
     const CollectionLayout* c = collection.is_string() ? layout.find(collection.get_string()) : nullptr;
     if (c == nullptr || !id.is_string()) {
-        return Error(ErrorCode::invalid, "search_after names no searchable collection", {{"pointer", "/search_after"}});
+        return Error(ErrorCode::malformed, "search_after names no searchable collection", {{"pointer", "/search_after"}});
     }
     add_key(collection_expr, std::int64_t(c->index), false, false);
     add_key(id_expr, std::string(id.get_string()), false, false);
@@ -480,7 +480,7 @@ Result<SqlSearch> build_search(const Layout& layout, const SearchRequest& reques
     }
     for (const auto& agg : request.aggregations) out.aggregations.push_back(aggregation_statement(layout, request, agg));
     if (out.hits.params.size() > kMaxParams || (out.count && out.count->params.size() > kMaxParams)) {
-        return Error(ErrorCode::invalid, "the query is too large for the embedded index (too many values)", {{"pointer", "/query"}});
+        return Error(ErrorCode::malformed, "the query is too large for the embedded index (too many values)", {{"pointer", "/query"}});
     }
     return out;
 }

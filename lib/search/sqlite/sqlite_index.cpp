@@ -206,6 +206,16 @@ public:
         });
     }
 
+    Result<std::uint64_t> generation() override {
+        return with_reader([&](Db& db) -> Result<std::uint64_t> {
+            auto s = db.prepare("SELECT value FROM meta WHERE key = 'generation'");
+            if (!s) return std::move(s).error();
+            auto row = s->step();
+            if (!row) return std::move(row).error();
+            return *row ? static_cast<std::uint64_t>(s->integer(0)) : 0;
+        });
+    }
+
     Result<void> ping() override {
         return with_reader([&](Db& db) -> Result<void> { return db.exec("SELECT 1"); });
     }

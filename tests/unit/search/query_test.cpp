@@ -26,7 +26,7 @@ tessera::Result<SearchRequest> plans(std::string_view body) {
 // The JSON Pointer an `invalid` error names.
 std::string pointer_of(const tessera::Result<SearchRequest>& r) {
     REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().code() == tessera::ErrorCode::invalid);
+    CHECK(r.error().code() == tessera::ErrorCode::malformed);
     return std::string(r.error().details().at("pointer").as_string());
 }
 
