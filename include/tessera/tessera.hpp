@@ -44,6 +44,7 @@
 #include <tessera/search/catalog.hpp>
 #include <tessera/search/indexer.hpp>
 #include <tessera/search/query.hpp>
+#include <tessera/search/query_string.hpp>
 #include <tessera/search/search_index.hpp>
 
 #include <tessera/auth/authenticator.hpp>
