@@ -139,7 +139,8 @@ const std::vector<Option>& options() {
         {"breaker-open", "TESSERA_BREAKER_OPEN", "5s", "how long the breaker stays open before a trial call",
          [](Config& c, std::string_view v) { return parse_seconds(v, c.breaker_open) && c.breaker_open.count() > 0; }},
         {"indexer-queue", "TESSERA_INDEXER_QUEUE", "tessera.indexer",
-         "the indexer's bus subscription (amqp: its durable queue; one per replica with its own index)",
+         "the indexer's bus subscription (amqp: its durable queue). Elasticsearch: this name, shared by the replicas; "
+         "embedded index: tessera.indexer.<hash of host and index file>, one per replica, unless set",
          [](Config& c, std::string_view v) { c.indexer_queue = std::string(v); return !v.empty(); }},
         {"relay-batch", "TESSERA_RELAY_BATCH", "256", "outbox events the relay claims and publishes at once",
          [](Config& c, std::string_view v) { return parse_int(v, c.relay_batch) && c.relay_batch > 0; }},

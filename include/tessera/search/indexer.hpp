@@ -75,6 +75,9 @@ public:
     /// `catalog` outlive the indexer. Errors: those of `EventBus::subscribe`.
     static Result<std::unique_ptr<Indexer>> start(events::EventBus& bus, SearchIndex& index, const Catalog& catalog,
                                                   const IndexerOptions& options = {});
+    /// An indexer on no bus: `apply` is called by hand (tests, an embedder's own consumer).
+    /// Requires: `index` and `catalog` outlive it.
+    Indexer(SearchIndex& index, const Catalog& catalog);
     ~Indexer();
     Indexer(const Indexer&) = delete;
     Indexer& operator=(const Indexer&) = delete;
@@ -85,8 +88,6 @@ public:
     IndexerStats stats() const noexcept;
 
 private:
-    Indexer(SearchIndex& index, const Catalog& catalog);
-
     SearchIndex& index_;
     const Catalog& catalog_;
     events::Subscription subscription_;
