@@ -46,6 +46,19 @@ void Router::add_mount(const std::string& prefix, model::Collection* collection)
 }
 
 Result<Route> Router::resolve(std::string_view target) const {
+    // Search filters are written `copay[gte]=10`, and clients send the brackets as they are although
+    // RFC 3986 reserves them: in the query only, they are taken as if percent-encoded.
+    std::string escaped;
+    if (const auto q = target.find('?'); q != std::string_view::npos && target.find_first_of("[]", q) != std::string_view::npos) {
+        escaped.reserve(target.size() + 16);
+        escaped.append(target.substr(0, q));
+        for (const char c : target.substr(q)) {
+            if (c == '[') escaped += "%5B";
+            else if (c == ']') escaped += "%5D";
+            else escaped += c;
+        }
+        target = escaped;
+    }
     auto url = boost::urls::parse_origin_form(target);
     if (!url) return Error(ErrorCode::malformed, "malformed request target");
     Route route;

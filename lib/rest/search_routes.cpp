@@ -140,7 +140,11 @@ Result<std::string> SearchRoutes::render(const search::SearchRequest& request, c
         out += ",\"etag\":";
         append_json(out, value(resource->etag.to_header()));
         out += ",\"score\":";
-        append_json(out, value(hit.score));
+        if (hit.score == 0) {
+            out += '0';  // not Boost.JSON's "0E0"
+        } else {
+            append_json(out, value(hit.score));
+        }
         out += ",\"document\":";
         out += resource->text;
         out += '}';

@@ -91,6 +91,9 @@ TEST_SUITE("search") {
         // Query strings: a filter, free text, across collections.
         CHECK(hit_ids(client.get("/api/plans?planType=inNetwork")) == std::vector<std::string>{"12xvxc345ssdsds-508"});
         CHECK(hit_ids(client.get("/api/plans?planType=outOfNetwork")).empty());
+        // Brackets as clients send them, unencoded, and percent-encoded.
+        CHECK(hit_ids(client.get("/api/membercostshares?copay[gte]=100")) == std::vector<std::string>{"1234512xvc1314sdfsd-506"});
+        CHECK(hit_ids(client.get("/api/membercostshares?copay%5Blt%5D=10&sort=-copay")) == std::vector<std::string>{"1234512xvc1314asdfs-503"});
         auto text = client.get("/api/services?q=well+baby");
         CHECK(hit_ids(text) == std::vector<std::string>{"1234520xvc30sfs-505"});
         CHECK(body_of(text).at("hits").at(0).at("score").as_double() > 0);
