@@ -122,7 +122,7 @@ private:
             if (!layout_.joins(parent, h.type)) {
                 return fail(make_error(ErrorCode::unsupported,
                                        "has_child " + parent + " -> " + h.type + " is not a join relation in Elasticsearch",
-                                       {{"reason", "see lib/search/elasticsearch/README.md: edges ES's join cannot hold"}}));
+                                       {{"reason", "see docs/elasticsearch.md: edges ES's join cannot hold"}}));
             }
             clauses.push_back(object{{"has_child", object{{"type", layout_.catalog().relation_name(parent, h.type)},
                                                           {"query", query(*h.query, inner, false)},

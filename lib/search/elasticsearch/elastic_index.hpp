@@ -1,6 +1,6 @@
 #pragma once
 // Private: the Elasticsearch 8 SearchIndex (libcurl through remote::HttpClient). SearchIndex::open
-// calls open_elasticsearch_index for http:// and https:// URLs. README.md beside this file says the
+// calls open_elasticsearch_index for http:// and https:// URLs. docs/elasticsearch.md says the
 // same for users, and that this backend has been tested against ES 8's recorded contract only.
 //
 // Layout (elastic_layout.hpp):

@@ -1,7 +1,7 @@
 #pragma once
 // Private: how a Catalog is laid out in the one Elasticsearch index — the mapping (fields, meta
 // fields, the join field and its relations) and the join name each stored object carries. Pure: no
-// I/O. The rules are in elastic_index.hpp's comment and lib/search/elasticsearch/README.md.
+// I/O. The rules are in elastic_index.hpp's comment and docs/elasticsearch.md.
 
 #include <tessera/search/catalog.hpp>
 
@@ -51,7 +51,7 @@ public:
     /// a root); nullopt: the document carries no join field.
     std::optional<JoinValue> join_value(std::string_view collection, std::string_view parent) const;
 
-    /// True if the edge parent → child is a join relation (see the README: edges under a collection
+    /// True if the edge parent → child is a join relation (see docs/elasticsearch.md: edges under a collection
     /// with two parents, and edges closing a cycle, are not).
     bool joins(std::string_view parent, std::string_view child) const;
 
