@@ -67,7 +67,17 @@ object json_body(const std::string& schema_ref, std::initializer_list<std::strin
     return {{"required", true}, {"content", std::move(content)}};
 }
 
-void add_collection_paths(object& paths, const model::Collection& collection, const std::string& prefix) {
+void add_search_path(object& paths, const std::string& path, const array& tags, const std::string& summary) {
+    paths[path] = {{"post", {{"tags", tags},
+                             {"summary", summary},
+                             {"requestBody", {{"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}},
+                             {"responses",
+                              {{"200", {{"description", "{total, total_relation, hits: [{id, collection, etag, score, document}], next, aggregations}"}}},
+                               {"400", problem_response("Outside the query language; `pointer` names the member")},
+                               {"503", problem_response("The search backend is unavailable (Retry-After)")}}}}}};
+}
+
+void add_collection_paths(object& paths, const model::Collection& collection, const std::string& prefix, bool search) {
     const std::string& name = collection.name();
     const std::string ref = "#/components/schemas/" + collection.schema().name();
     const array tags{value(name)};
@@ -91,6 +101,16 @@ void add_collection_paths(object& paths, const model::Collection& collection, co
                        {"413", problem_response("Body too large")},
                        {"415", problem_response("Not application/json")},
                        {"422", problem_response("Schema violations, with a JSON Pointer each")}}}};
+    if (search) {
+        auto& parameters = list_op["parameters"].as_array();
+        for (const char* name : {"q", "sort", "offset", "after", "track_total_hits"}) {
+            parameters.push_back(object{{"name", name}, {"in", "query"}, {"schema", {{"type", "string"}}}});
+        }
+        list_op["description"] =
+            "With search parameters (q, sort, offset, after, or a filter on a field: <field>=v, "
+            "<field>[gte]=v, <field>[in]=a,b, ...) the answer is a search result, not the plain list.";
+        add_search_path(paths, prefix + "/_search", tags, "Search " + name + " (Elasticsearch query DSL subset)");
+    }
     paths[prefix + "/"] = {{"get", std::move(list_op)}, {"post", std::move(create_op)}};
 
     const object common_errors{{"400", problem_response("Malformed: a path segment that is not UTF-8, an invalid id, a malformed header")},
@@ -136,7 +156,8 @@ void add_security(object& paths, const ApiOptions& options, const std::vector<st
         if (path == "/metrics") return options.open_metrics ? std::nullopt : std::optional<std::string>("admin");
         if (path == "/openapi.json") return options.open_openapi ? std::nullopt : std::optional<std::string>("read");
         if (path.starts_with("/api/_events")) return "admin";
-        const std::string level = method == "get" || method == "head" || method == "options" ? "read" : "write";
+        const bool reads = method == "get" || method == "head" || method == "options" || path.ends_with("/_search");
+        const std::string level = reads ? "read" : "write";
         for (const auto& [prefix, collection] : collections) {
             if (path.starts_with(prefix)) return collection + ":" + level;
         }
@@ -187,14 +208,15 @@ std::string make_openapi(model::Engine& engine, const ApiOptions& options) {
     }
 
     object paths;
+    const bool search = static_cast<bool>(options.search.index);
     std::vector<std::pair<std::string, std::string>> prefixes;  // path prefix → collection
     for (const auto* collection : engine.collections()) {
         if (collection->annotations().expose) {
-            add_collection_paths(paths, *collection, "/api/" + collection->name());
+            add_collection_paths(paths, *collection, "/api/" + collection->name(), search);
             prefixes.emplace_back("/api/" + collection->name() + "/", collection->name());
         }
         for (const auto& alias : collection->annotations().routes) {
-            add_collection_paths(paths, *collection, alias);
+            add_collection_paths(paths, *collection, alias, search);
             prefixes.emplace_back(alias + "/", collection->name());
         }
     }
@@ -226,6 +248,7 @@ std::string make_openapi(model::Engine& engine, const ApiOptions& options) {
                                  {"503", problem_response("The broker is unreachable")}}}}}};
 
     paths["/openapi.json"] = {{"get", plain_get}};
+    if (options.search.index) add_search_path(paths, "/api/_search", array{value("_search")}, "Search across collections");
     add_security(paths, options, prefixes);
 
     object components{{"schemas", std::move(schemas)}};

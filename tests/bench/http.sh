@@ -5,7 +5,8 @@
 #   tests/bench/http.sh [seconds per workload, default 10]
 #
 # Workloads: GET by id (warm; also with a static token and an RS256 JWT, as ratios to auth off in
-# the same run: medians of five interleaved rounds), POST create (validated: a plan, which is a graph of 8 objects, and a
+# the same run: medians of five interleaved rounds), a search by query string (term + sort + page)
+# answered from the response cache and, with --cache off, from the embedded index, POST create (validated: a plan, which is a graph of 8 objects, and a
 # flat GUID document) on the memory and SQLite stores, PATCH with If-Match. Both servers get 2 worker
 # threads; wrk runs 2 threads, 64 connections.
 set -eu
@@ -138,7 +139,7 @@ start_server() { # store-url schemas-dir [more flags; default --auth off] (sh ha
     [ $# -gt 0 ] || set -- --auth off
     port=$(free_port)
     build/release/apps/tessera-server/tessera-server --listen 127.0.0.1:$port --store "$server_store" --schemas "$server_schemas" \
-        --threads 2 --access-log off --log-level warn "$@" &
+        --search "sqlite:$work/search-$port.db" --threads 2 --access-log off --log-level warn "$@" &
     server_pid=$!
     for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
     base="http://127.0.0.1:$port"
@@ -168,6 +169,26 @@ for store in memory sqlite; do
     row "GET plan by id, warm ($store)" "$(measure "$base/api/plans/$plan_id")"
     row "POST plan, validated ($store)" "$(measure "$base/" -s "$work/post.lua")"
     row "POST guid, validated ($store)" "$(measure "$base/" -s "$work/guid.lua")"
+    stop_server
+done
+# Search (issue #13): the same query-string search with the response cache (every request after the
+# first is a hit) and without it (each one runs on the embedded index), over 200 plans.
+for cache in lru:10000 off; do
+    start_server "sqlite:$work/search-store-$cache.db" schemas --auth off --cache "$cache"
+    i=0
+    while [ $i -lt 200 ]; do
+        printf '%s' "$plan" | sed "s/\"objectId\": *\"\([^\"]*\)\"/\"objectId\":\"\1-$i\"/g" |
+            curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @- "$base/api/plans/"
+        i=$((i + 1))
+    done
+    curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$plan" "$base/api/plans/?refresh=wait_for"
+    search_url="$base/api/plans?planType=inNetwork&sort=-objectId&limit=1"
+    [ "$(curl -s "$search_url" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["hits"]))')" = 1 ] ||
+        { echo "http.sh: the search found nothing" >&2; exit 1; }
+    case $cache in
+        off) row "search by query string, uncached" "$(measure "$search_url")" ;;
+        *) row "search by query string, cached" "$(measure "$search_url")" ;;
+    esac
     stop_server
 done
 # Auth: the same GET with a static token and with an RS256 JWT (its signature checked once, then

@@ -106,6 +106,9 @@ TEST_SUITE("search") {
         REQUIRE(client.request("DELETE", "/api/plans/12xvxc345ssdsds-508?refresh=wait_for").status == 204);
         CHECK(hit_ids(client.get("/api/plans?planType=inNetwork")).empty());
         CHECK(client.get("/metrics").body.find("tessera_search_requests_total") != std::string::npos);
+        const auto openapi = body_of(client.get("/openapi.json"));
+        CHECK(openapi.at("paths").as_object().contains("/api/plans/_search"));
+        CHECK(openapi.at("paths").as_object().contains("/api/_search"));
     }
 
     TEST_CASE("search: bad queries are 400 problems naming what is wrong, and change nothing") {
