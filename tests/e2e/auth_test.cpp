@@ -6,6 +6,7 @@
 #include <tessera/auth/jwt.hpp>
 #include <tessera/auth/static_tokens.hpp>
 
+#include "support/examples.hpp"
 #include "support/child_process.hpp"
 #include "support/base64url.hpp"
 #include "support/http_client.hpp"
@@ -152,7 +153,7 @@ std::string refusal(HttpClient& client, const std::string& token) {
     return challenge;
 }
 
-std::string example_plan() { return read_file(TESSERA_SOURCE_DIR "/examples/data/plan.json"); }
+using tessera::test::example_plan;
 
 // The value of one series in Prometheus text, or -1 if it is not there.
 long metric_value(const std::string& text, const std::string& series) {

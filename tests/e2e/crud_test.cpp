@@ -1,6 +1,7 @@
 // Seed 000's flow over HTTP against each store backend: create a plan, conditional GET → 304,
 // PATCH with If-Match, stale If-Match → 412, delete.
 
+#include "support/examples.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/server_process.hpp"
@@ -17,12 +18,7 @@ using tessera::test::HttpClient;
 
 namespace {
 
-std::string example_plan() {
-    std::ifstream in(TESSERA_SOURCE_DIR "/examples/data/plan.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using tessera::test::example_plan;
 
 void run_seed_flow(const std::string& store_url) {
     tessera::test::ServerOptions options;

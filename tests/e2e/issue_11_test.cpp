@@ -3,6 +3,7 @@
 // and, at the end, the whole hostile corpus replayed: the store stays byte-identical and the process's
 // RSS within 2x of where it started.
 
+#include "support/examples.hpp"
 #include "support/http_client.hpp"
 #include "support/raw_connection.hpp"
 #include "support/redis_server.hpp"
@@ -41,7 +42,7 @@ std::string read_text(const std::filesystem::path& file) {
     return text.str();
 }
 
-std::string example_plan() { return read_text(TESSERA_SOURCE_DIR "/examples/data/plan.json"); }
+using tessera::test::example_plan;
 
 // The repository's schemas, with plans open to members of any name (additionalProperties: true), as
 // the review ran them: the shape that let a client store a link of its own.

@@ -2,6 +2,7 @@
 // response cache under concurrent writers, and the circuit breaker around an Elasticsearch that fails
 // (a local HTTP server playing ES: none can be installed here).
 
+#include "support/examples.hpp"
 #include "support/http_client.hpp"
 #include "support/http_stub.hpp"
 #include "support/server_process.hpp"
@@ -20,12 +21,7 @@ using boost::json::parse;
 
 namespace {
 
-std::string example_plan() {
-    std::ifstream in(TESSERA_SOURCE_DIR "/examples/data/plan.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using tessera::test::example_plan;
 
 const std::vector<std::pair<std::string, std::string>> kJson{{"Content-Type", "application/json"}};
 

@@ -5,6 +5,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include "support/examples.hpp"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -19,12 +21,7 @@ using namespace tessera::search;
 
 const std::filesystem::path kSchemas = std::filesystem::path(TESSERA_SOURCE_DIR) / "schemas";
 
-std::string example_plan() {
-    std::ifstream in(std::filesystem::path(TESSERA_SOURCE_DIR) / "examples/data/plan.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using tessera::test::example_plan;
 
 // Every live entry of `index` as "collection/id@version", sorted: what two indexes must agree on.
 std::vector<std::string> contents(SearchIndex& index, const Catalog& catalog) {
