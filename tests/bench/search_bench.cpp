@@ -124,7 +124,7 @@ Options parse_options(int argc, char** argv) {
 // ---- the generated world ----
 
 // Service-name words: common ones first (real medical words), then a tail of made-up but
-// pronounceable ones, drawn Zipf-like so a query can pick a word in ~40 % of names or in ~0.1 %.
+// pronounceable ones, drawn Zipf-like (weight 1/rank), so a query word is in ~40 % of names or ~0.1 %.
 std::vector<std::string> make_vocabulary() {
     std::vector<std::string> words = {
         "care", "visit", "exam", "physical", "therapy", "screening", "dental", "vision", "office", "preventive",
@@ -414,10 +414,11 @@ int main(int argc, char** argv) {
              (options.queries_only ? " (--queries-only needs the same --entities)" : ""));
     }
 
-    // Query words: a quarter common (the 10 most frequent words), the rest from the tail.
+    // Query words: a quarter "common" (the 10 most frequent words, each in ~4-40 % of names), the rest
+    // "tail" (ranks 11-400, uniformly: from ~4 % of names down to ~0.1 %).
     auto word = [&](std::mt19937_64& rng) -> std::pair<std::string, std::string> {
         if (rng() % 4 == 0) return {vocabulary[rng() % 10], "common"};
-        return {vocabulary[10 + rng() % (vocabulary.size() - 10)], "rare"};
+        return {vocabulary[10 + rng() % (vocabulary.size() - 10)], "tail"};
     };
     std::vector<QuerySpec> all_specs = {
         {"a", "membercostshares: term _org + range copay [lo, lo+20] + sort deductible desc + from 0..80, size 20",
