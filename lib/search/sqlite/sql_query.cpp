@@ -243,9 +243,13 @@ private:
         const CollectionLayout* child = layout_.find(h.type);
         if (child == nullptr) return "0";
         const std::string e = st_.name("e"), ch = st_.name("ch");
-        return alias + ".rowid IN (SELECT " + e + ".parent FROM " + c.edges() + " " + e + " JOIN " + child->objects() + " " +
-               ch + " ON " + ch + ".id = " + e + ".child_id WHERE " + e + ".child_coll = " + std::to_string(child->index) +
-               " AND " + ch + ".deleted = 0 AND (" + where(*h.query, *child, ch) + "))";
+        // The matching children drive and find their links through e_i_child: CROSS JOIN fixes
+        // SQLite's join order. Left to itself it puts the links outer and probes o_j's id index once
+        // per link for every value of an IN list in the child's condition (a text match, a nested
+        // has_child) — links x matches steps, minutes at 1M entities (tests/bench/search_bench.cpp).
+        return alias + ".rowid IN (SELECT " + e + ".parent FROM " + child->objects() + " " + ch + " CROSS JOIN " +
+               c.edges() + " " + e + " ON " + e + ".child_coll = " + std::to_string(child->index) + " AND " + e +
+               ".child_id = " + ch + ".id WHERE " + ch + ".deleted = 0 AND (" + where(*h.query, *child, ch) + "))";
     }
     std::string condition(const Query&, const HasParent& h, const CollectionLayout& c, const std::string& alias) {
         const CollectionLayout* parent = layout_.find(h.parent_type);
@@ -281,13 +285,16 @@ struct Built {
     std::vector<BuiltBranch> branches;
 };
 
-Built build_branches(const Layout& layout, const SearchRequest& request) {
+// `scored`: the text clauses that score become bm25 CTEs (the hits); else they are plain FTS5
+// membership tests, which match the same rows without computing a score per match (counts and
+// aggregations, where bm25 over a common word's every match cost as much as the page itself).
+Built build_branches(const Layout& layout, const SearchRequest& request, bool scored) {
     Built built;
     for (const auto& name : request.collections) {
         const CollectionLayout* c = layout.find(name);
         if (c == nullptr) continue;
         Branch branch(layout, *c, built.statement);
-        branch.register_scores(request.query, true);
+        if (scored) branch.register_scores(request.query, true);
         branch.note_required_fields(request.query);
         BuiltBranch out;
         out.collection = c;
@@ -387,7 +394,7 @@ std::string order_by(const SearchRequest& request, const std::vector<std::string
 }
 
 Result<SqlStatement> hits_statement(const Layout& layout, const SearchRequest& request) {
-    Built built = build_branches(layout, request);
+    Built built = build_branches(layout, request, true);
     Statement& st = built.statement;
     if (built.branches.empty()) return SqlStatement{"SELECT 0, '', 0, 0 WHERE 0", {}};
     std::string sql;
@@ -431,7 +438,7 @@ Result<SqlStatement> hits_statement(const Layout& layout, const SearchRequest& r
 }
 
 SqlStatement count_statement(const Layout& layout, const SearchRequest& request, std::uint64_t limit) {
-    Built built = build_branches(layout, request);
+    Built built = build_branches(layout, request, false);
     Statement& st = built.statement;
     std::vector<std::string> counts;
     const std::int64_t capped = limit >= static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(limit);
@@ -443,7 +450,7 @@ SqlStatement count_statement(const Layout& layout, const SearchRequest& request,
 }
 
 SqlStatement aggregation_statement(const Layout& layout, const SearchRequest& request, const TermsAggregation& agg) {
-    Built built = build_branches(layout, request);
+    Built built = build_branches(layout, request, false);
     Statement& st = built.statement;
     std::vector<std::string> parts;
     for (const auto& b : built.branches) {
