@@ -174,6 +174,37 @@ Result<std::vector<std::string>> read_routes(const BlockReader& reader,
     return routes;
 }
 
+// "search": {"indexes": [["planType", "creationDate"], ...]}: composite indexes of the embedded
+// search index (each a list of dotted field paths; the catalog checks them against the fields).
+Result<std::vector<std::vector<std::string>>> read_search(const BlockReader& reader,
+                                                          const json::value& value,
+                                                          const std::string& pointer) {
+    auto object = reader.block(value, pointer, {"indexes"});
+    if (!object) return std::move(object).error();
+    std::vector<std::vector<std::string>> indexes;
+    const auto* list = (*object)->if_contains("indexes");
+    if (list == nullptr) return indexes;
+    const auto list_at = tessera::json::append_token(pointer, "indexes");
+    if (!list->is_array() || list->get_array().size() > 16) {
+        return reader.wrong_type(list_at, *list, "an array of at most 16 indexes");
+    }
+    for (std::size_t i = 0; i < list->get_array().size(); ++i) {
+        const auto at = tessera::json::append_token(list_at, std::to_string(i));
+        const auto& fields = list->get_array()[i];
+        if (!fields.is_array() || fields.get_array().empty() || fields.get_array().size() > 8) {
+            return reader.wrong_type(at, fields, "an array of 1 to 8 field paths");
+        }
+        std::vector<std::string> index;
+        for (std::size_t k = 0; k < fields.get_array().size(); ++k) {
+            auto field = reader.string(fields.get_array()[k], tessera::json::append_token(at, std::to_string(k)), true);
+            if (!field) return std::move(field).error();
+            index.push_back(std::move(*field));
+        }
+        indexes.push_back(std::move(index));
+    }
+    return indexes;
+}
+
 }  // namespace
 
 std::optional<std::chrono::seconds> parse_duration(const json::value& value) {
@@ -236,7 +267,7 @@ Result<Annotations> parse_annotations(const json::value& schema, std::string_vie
     const BlockReader reader(file);
     const std::string pointer = tessera::json::append_token("", kBlock);
     auto object =
-        reader.block(*block, pointer, {"collection", "routes", "id", "ttl", "requireIfMatch", "entities", "expose"});
+        reader.block(*block, pointer, {"collection", "routes", "id", "ttl", "requireIfMatch", "entities", "expose", "search"});
     if (!object) return std::move(object).error();
 
     for (const auto& member : **object) {
@@ -264,6 +295,10 @@ Result<Annotations> parse_annotations(const json::value& schema, std::string_vie
             auto entities = read_entities(reader, value, at);
             if (!entities) return std::move(entities).error();
             annotations.entities = std::move(*entities);
+        } else if (key == "search") {
+            auto indexes = read_search(reader, value, at);
+            if (!indexes) return std::move(indexes).error();
+            annotations.search_indexes = std::move(*indexes);
         } else {
             auto flag = reader.boolean(value, at);
             if (!flag) return std::move(flag).error();

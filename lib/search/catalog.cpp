@@ -71,7 +71,9 @@ public:
             for (const auto& part : all->get_array()) walk(part, file, path, multi, depth, hops);
         }
         if (auto type = scalar_type(schema)) {
-            if (!path.empty()) add_field(path, *type, multi);
+            const value* one_of = schema.if_contains("enum");
+            const bool fixed = schema.contains("const") || (one_of && one_of->is_array() && one_of->get_array().size() == 1);
+            if (!path.empty()) add_field(path, *type, multi, !fixed && path != id_field_);
             return;
         }
         if (const value* items = schema.if_contains("items"); items && items->is_object()) {
@@ -116,13 +118,19 @@ private:
         return {ec ? nullptr : target, target_file};
     }
 
-    void add_field(const std::string& path, FieldType type, bool multi) {
+    void add_field(const std::string& path, FieldType type, bool multi, bool indexed) {
         if (out_.fields.size() >= Catalog::kMaxFields) return;
         for (const auto& f : out_.fields) {
             if (f.path == path) return;  // the first definition wins (allOf repeats)
         }
-        out_.fields.push_back(Field{path, type, multi});
+        out_.fields.push_back(Field{path, type, multi, indexed});
     }
+
+public:
+    void set_id_field(std::string field) { id_field_ = std::move(field); }
+
+private:
+    std::string id_field_;
 
     void add_child(const std::string& collection) {
         if (std::find(out_.children.begin(), out_.children.end(), collection) == out_.children.end()) {
@@ -173,7 +181,10 @@ Catalog Catalog::from_registry(const schema::Registry& registry) {
     for (const auto* schema : registry.schemas()) {
         CollectionFields fields;
         fields.collection = schema->annotations().collection;
-        Walker(registry, entity_collections, fields).walk(schema->document(), schema, "", false, 0, 0);
+        Walker walker(registry, entity_collections, fields);
+        walker.set_id_field(schema->annotations().id.field);
+        walker.walk(schema->document(), schema, "", false, 0, 0);
+        fields.indexes = schema->annotations().search_indexes;
         collections.push_back(std::move(fields));
     }
     return from_collections(std::move(collections));
@@ -194,7 +205,15 @@ Catalog Catalog::from_collections(std::vector<CollectionFields> collections) {
             if (it != collections.end()) it->parents.push_back(parent.collection);
         }
     }
-    for (auto& c : collections) std::sort(c.parents.begin(), c.parents.end());
+    for (auto& c : collections) {
+        std::sort(c.parents.begin(), c.parents.end());
+        std::erase_if(c.indexes, [&](const std::vector<std::string>& index) {
+            return std::any_of(index.begin(), index.end(), [&](const std::string& path) {
+                const Field* f = c.find(path);
+                return f == nullptr || f->multi;
+            });
+        });
+    }
     Catalog catalog;
     catalog.collections_ = std::move(collections);
     return catalog;

@@ -66,6 +66,10 @@ struct Annotations {
     bool require_if_match = false;      ///< `"requireIfMatch"`: PUT/PATCH/DELETE need If-Match (428).
     std::optional<EntityPolicy> entities;  ///< `"entities"`: split nested entities. Default: stored whole.
     bool expose = true;                 ///< `"expose"`: routes under /api/<collection>. Default true.
+    /// `"search": {"indexes": [["planType", "creationDate"], ...]}`: composite indexes the embedded
+    /// search index keeps besides one per field — for a filter on the first fields that sorts or
+    /// ranges on the next (up to 16 indexes of 1–8 single-valued field paths). Default none.
+    std::vector<std::vector<std::string>> search_indexes;
 
     friend bool operator==(const Annotations&, const Annotations&) = default;
 };

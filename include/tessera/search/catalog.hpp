@@ -37,6 +37,9 @@ struct Field {
     std::string path;  ///< Dotted path from the object's root ("address.city").
     FieldType type = FieldType::string;
     bool multi = false;  ///< Inside an array: several values per document. Cannot be sorted on.
+    /// Worth an index of its own: false for the id field (the index keeps ids anyway) and a field the
+    /// schema fixes (`const`, or a one-value `enum`), whose index would only cost writes.
+    bool indexed = true;
 
     friend bool operator==(const Field&, const Field&) = default;
 };
@@ -47,6 +50,9 @@ struct CollectionFields {
     std::vector<Field> fields;           ///< Ordered by path.
     std::vector<std::string> children;   ///< Collections of entities nested in this one's objects, by name.
     std::vector<std::string> parents;    ///< Collections whose objects nest this one's, by name.
+    /// Composite indexes (`x-tessera.search.indexes`), each field single-valued and in `fields`;
+    /// the others are dropped.
+    std::vector<std::vector<std::string>> indexes;
 
     /// The field at `path`, or nullptr.
     const Field* find(std::string_view path) const noexcept;

@@ -71,7 +71,7 @@ const FieldSlot* CollectionLayout::find(std::string_view path) const noexcept {
 }
 
 Layout::Layout(const Catalog& catalog) {
-    digest_ = "tessera-search-1";
+    digest_ = "tessera-search-2";
     for (const auto& c : catalog.collections()) {
         CollectionLayout layout;
         layout.index = collections_.size();
@@ -84,7 +84,17 @@ Layout::Layout(const Catalog& catalog) {
                 layout.fts_fields.push_back(slot.index);
             }
             layout.fields.push_back(std::move(slot));
-            digest_ += f.path + "/" + std::string(to_string(f.type)) + (f.multi ? "*" : "") + ",";
+            digest_ += f.path + "/" + std::string(to_string(f.type)) + (f.multi ? "*" : "") + (f.indexed ? "" : "-") + ",";
+        }
+        for (const auto& index : c.indexes) {
+            std::vector<std::size_t> columns;
+            digest_ += "(";
+            for (const auto& path : index) {
+                if (const FieldSlot* slot = layout.find(path)) columns.push_back(slot->index);
+                digest_ += path + ",";
+            }
+            digest_ += ")";
+            layout.composite_indexes.push_back(std::move(columns));
         }
         collections_.push_back(std::move(layout));
     }
@@ -108,9 +118,14 @@ std::string Layout::create_sql() const {
         }
         sql += ");";
         for (const auto& slot : c.fields) {
-            if (slot.field.multi) continue;
+            if (slot.field.multi || !slot.field.indexed) continue;
             const std::string column = "f" + std::to_string(slot.index);
             sql += "CREATE INDEX " + o + "_" + column + " ON " + o + " (" + column + ");";
+        }
+        for (std::size_t n = 0; n < c.composite_indexes.size(); ++n) {
+            std::string columns;
+            for (const std::size_t k : c.composite_indexes[n]) columns += (columns.empty() ? "f" : ", f") + std::to_string(k);
+            sql += "CREATE INDEX " + o + "_x" + std::to_string(n) + " ON " + o + " (" + columns + ");";
         }
         const std::string m = c.multi();
         sql += "CREATE TABLE " + m + " (obj INTEGER NOT NULL, field INTEGER NOT NULL, value);";

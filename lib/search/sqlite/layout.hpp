@@ -5,6 +5,7 @@
 // Per collection (numbered by its place in the catalog, `i`):
 //   o_i   one row per object: id, version, deleted (a tombstone keeps its version), root, parent,
 //         body (the stored form), and a typed column f<k> per single-valued field k, each indexed
+//         (but the id field and fields the schema fixes), plus the x-tessera.search.indexes
 //   m_i   the values of multi-valued fields: (obj = o_i.rowid, field = k, value), indexed by
 //         (field, value)
 //   e_i   the links of o_i's objects to their child entities: (parent = o_i.rowid, child_coll = j,
@@ -41,6 +42,7 @@ struct CollectionLayout {
     std::string name;
     std::vector<FieldSlot> fields;            // in catalog (path) order
     std::vector<std::size_t> fts_fields;      // indexes into `fields` of t_i's columns, in column order
+    std::vector<std::vector<std::size_t>> composite_indexes;  // field slots of each x-tessera.search index
 
     std::string objects() const { return "o_" + std::to_string(index); }
     std::string multi() const { return "m_" + std::to_string(index); }

@@ -16,6 +16,11 @@ namespace {
 using boost::json::value;
 
 constexpr std::size_t kMaxIdleReaders = 8;
+// The planner picks indexes by the statistics ANALYZE gathers (without them it takes an equality
+// index over a range index that walks in sort order): gathered again once the index has changed by a
+// quarter of its size, at least this many entries, and at open. analysis_limit keeps each run short.
+constexpr std::uint64_t kAnalyzeAfter = 10000;
+constexpr std::string_view kAnalyze = "PRAGMA analysis_limit = 1000; ANALYZE;";
 
 std::string join_columns(const std::vector<std::string>& names, std::string_view separator = ", ") {
     std::string out;
@@ -96,7 +101,12 @@ public:
         if (!memory) pragmas = "PRAGMA journal_mode = WAL; PRAGMA mmap_size = 268435456;" + pragmas;
         if (auto done = writer_->exec(pragmas); !done) return done;
         shared_ = memory;
-        return ensure_layout();
+        if (auto laid_out = ensure_layout(); !laid_out) return laid_out;
+        auto entries = writer_->prepare("SELECT value FROM meta WHERE key = 'entries'");
+        if (!entries) return std::move(entries).error();
+        if (auto row = entries->step(); row && *row) live_entries_ = static_cast<std::uint64_t>(std::max<std::int64_t>(0, entries->integer(0)));
+        if (live_entries_ > 0) (void)writer_->exec(std::string(kAnalyze));
+        return {};
     }
 
     Result<ApplyResult> apply(std::span<const IndexOp> ops, bool /*refresh: visible on commit*/) override {
@@ -130,6 +140,12 @@ public:
             if (auto done = bumped->step(); !done) return rollback<ApplyResult>(std::move(done).error());
         }
         if (auto committed = writer_->exec("COMMIT"); !committed) return rollback<ApplyResult>(std::move(committed).error());
+        live_entries_ = static_cast<std::uint64_t>(std::max<std::int64_t>(0, static_cast<std::int64_t>(live_entries_) + entries_delta));
+        changed_since_analyze_ += result.applied;
+        if (changed_since_analyze_ >= kAnalyzeAfter && changed_since_analyze_ * 4 >= live_entries_) {
+            changed_since_analyze_ = 0;
+            (void)writer_->exec(std::string(kAnalyze));  // statistics only: a failure costs plans, not data
+        }
         return result;
     }
 
@@ -485,6 +501,8 @@ private:
     const Layout layout_;
     std::vector<WriteSql> write_sql_;
     bool shared_ = false;  // one connection for everything (":memory:")
+    std::uint64_t live_entries_ = 0;           // under write_mutex_
+    std::uint64_t changed_since_analyze_ = 0;  // under write_mutex_
     std::unique_ptr<Db> writer_;
     std::mutex write_mutex_;
     std::mutex shared_mutex_;

@@ -40,6 +40,12 @@ TEST_SUITE("search") {
         CHECK(shares->find("copay")->type == FieldType::integer);
         CHECK(shares->parents == std::vector<std::string>{"plans", "planservices"});
 
+        // The id field and fields the schema fixes get no index of their own; declared composites do.
+        CHECK_FALSE(plans->find("objectId")->indexed);
+        CHECK_FALSE(plans->find("objectType")->indexed);
+        CHECK(plans->find("planType")->indexed);
+        CHECK(plans->indexes == std::vector<std::vector<std::string>>{{"planType", "creationDate"}});
+
         const CollectionFields* guids = catalog.find("guids");
         REQUIRE(guids != nullptr);
         CHECK(guids->find("expire")->type == FieldType::date);
@@ -54,13 +60,17 @@ TEST_SUITE("search") {
     }
 
     TEST_CASE("Catalog: arrays make multi-valued fields; nullable types count; parents derive from children") {
-        CollectionFields films{"films", {{"title", FieldType::string, false}, {"genres", FieldType::string, true}}, {"people"}, {}};
-        CollectionFields people{"people", {{"name", FieldType::string, false}}, {}, {"stale"}};
+        CollectionFields films{"films", {{"title", FieldType::string, false, true}, {"genres", FieldType::string, true, true}}, {"people"}, {}, {}};
+        CollectionFields people{"people", {{"name", FieldType::string, false, true}}, {}, {"stale"}, {}};
         const Catalog catalog = Catalog::from_collections({people, films});
         REQUIRE(catalog.collections().size() == 2);
         CHECK(catalog.collections()[0].collection == "films");
         CHECK(catalog.find("films")->find("genres")->multi);
         CHECK(catalog.find("people")->parents == std::vector<std::string>{"films"});
         CHECK(catalog.find("nothing") == nullptr);
+        // A composite index over a field that is not there, or holds several values, is dropped.
+        CollectionFields shows{"shows", {{"a", FieldType::string, false, true}, {"b", FieldType::integer, true, true}}, {}, {},
+                               {{"a"}, {"a", "b"}, {"a", "nope"}}};
+        CHECK(Catalog::from_collections({shows}).find("shows")->indexes == std::vector<std::vector<std::string>>{{"a"}});
     }
 }

@@ -100,13 +100,14 @@ SearchResult run(SearchIndex& index, std::string_view body, std::vector<std::str
 Catalog film_catalog() {
     return Catalog::from_collections({
         {"films",
-         {{"available", FieldType::boolean, false}, {"rating", FieldType::number, false}, {"released", FieldType::date, false},
-          {"studio.city", FieldType::string, false}, {"studio.name", FieldType::string, false}, {"tags", FieldType::string, true},
-          {"title", FieldType::string, false}, {"year", FieldType::integer, false}, {"scores", FieldType::integer, true}},
+         {{"available", FieldType::boolean, false, true}, {"rating", FieldType::number, false, true}, {"released", FieldType::date, false, true},
+          {"studio.city", FieldType::string, false, true}, {"studio.name", FieldType::string, false, true}, {"tags", FieldType::string, true, true},
+          {"title", FieldType::string, false, true}, {"year", FieldType::integer, false, true}, {"scores", FieldType::integer, true, true}},
          {"reviews", "roles"},
+         {},
          {}},
-        {"roles", {{"billing", FieldType::integer, false}, {"character", FieldType::string, false}, {"name", FieldType::string, false}}, {"reviews"}, {}},
-        {"reviews", {{"stars", FieldType::integer, false}, {"text", FieldType::string, false}, {"verified", FieldType::boolean, false}}, {}, {}},
+        {"roles", {{"billing", FieldType::integer, false, true}, {"character", FieldType::string, false, true}, {"name", FieldType::string, false, true}}, {"reviews"}, {}, {}},
+        {"reviews", {{"stars", FieldType::integer, false, true}, {"text", FieldType::string, false, true}, {"verified", FieldType::boolean, false, true}}, {}, {}, {}},
     });
 }
 

@@ -17,19 +17,20 @@ using boost::json::value;
 const Catalog& cinema() {
     static const Catalog catalog = Catalog::from_collections({
         CollectionFields{"films",
-                         {{"adult", FieldType::boolean, false},
-                          {"description", FieldType::string, false},
-                          {"director.born", FieldType::date, false},
-                          {"director.name", FieldType::string, false},
-                          {"genres.name", FieldType::string, true},
-                          {"imdb_rating", FieldType::number, false},
-                          {"released", FieldType::date, false},
-                          {"sort", FieldType::string, false},
-                          {"title", FieldType::string, false},
-                          {"year", FieldType::integer, false}},
+                         {{"adult", FieldType::boolean, false, true},
+                          {"description", FieldType::string, false, true},
+                          {"director.born", FieldType::date, false, true},
+                          {"director.name", FieldType::string, false, true},
+                          {"genres.name", FieldType::string, true, true},
+                          {"imdb_rating", FieldType::number, false, true},
+                          {"released", FieldType::date, false, true},
+                          {"sort", FieldType::string, false, true},
+                          {"title", FieldType::string, false, true},
+                          {"year", FieldType::integer, false, true}},
+                         {},
                          {},
                          {}},
-        CollectionFields{"persons", {{"full_name", FieldType::string, false}}, {}, {}},
+        CollectionFields{"persons", {{"full_name", FieldType::string, false, true}}, {}, {}, {}},
     });
     return catalog;
 }
