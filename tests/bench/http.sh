@@ -3,6 +3,7 @@
 # the same size; every figure is printed as a ratio to nginx. Not a test: run it by hand.
 #
 #   tests/bench/http.sh [seconds per workload, default 10]
+#   HTTP_BENCH_ONLY=search tests/bench/http.sh 10    # nginx and the search rows only (tests/bench/search.sh)
 #
 # Workloads: GET by id (warm; also with a static token and an RS256 JWT, as ratios to auth off in
 # the same run: medians of five interleaved rounds), a search by query string (term + sort + page)
@@ -12,6 +13,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
+only=${HTTP_BENCH_ONLY:-all}
 connections=64
 
 for tool in wrk nginx; do
@@ -160,6 +162,7 @@ echo "| workload                           |      req/s | vs nginx | p99 (ms) | 
 echo "|------------------------------------|-----------:|---------:|---------:|--------:|"
 row "nginx return 200 (${body_size} B)" "$nginx_result"
 for store in memory sqlite; do
+    [ "$only" = all ] || break
     case $store in
         memory) url="memory:" ;;
         sqlite) url="sqlite:$work/bench.db" ;;
@@ -191,6 +194,7 @@ for cache in lru:10000 off; do
     esac
     stop_server
 done
+[ "$only" = all ] || exit 0
 # Auth: the same GET with a static token and with an RS256 JWT (its signature checked once, then
 # cached for its lifetime), as ratios to auth off. Two servers run side by side (one with auth off,
 # one with both token kinds) and the workloads are interleaved over five rounds, medians reported,
