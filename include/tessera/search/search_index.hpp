@@ -136,9 +136,10 @@ public:
 
     virtual Result<IndexState> state() = 0;
 
-    /// `IndexState::generation` alone, cheaply (the response cache reads it on every search): embedded,
-    /// one row of the index file; Elasticsearch, this process's count of changes it applied (the
-    /// cluster keeps none — changes other replicas make are not counted: see README).
+    /// `IndexState::generation` alone, cheaply (the response cache reads it on every search): this
+    /// object's count, advanced by each `apply` that changed something and each `clear` — embedded,
+    /// starting from the file's (changes another process writes to the same file are not seen until
+    /// it is reopened); Elasticsearch, from 0 (changes other replicas make are not counted: see README).
     virtual Result<std::uint64_t> generation() = 0;
 
     /// Succeeds if the backend answers.

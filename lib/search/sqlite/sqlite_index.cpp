@@ -6,6 +6,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
@@ -102,9 +103,16 @@ public:
         if (auto done = writer_->exec(pragmas); !done) return done;
         shared_ = memory;
         if (auto laid_out = ensure_layout(); !laid_out) return laid_out;
-        auto entries = writer_->prepare("SELECT value FROM meta WHERE key = 'entries'");
-        if (!entries) return std::move(entries).error();
-        if (auto row = entries->step(); row && *row) live_entries_ = static_cast<std::uint64_t>(std::max<std::int64_t>(0, entries->integer(0)));
+        auto meta = writer_->prepare("SELECT key, value FROM meta WHERE key IN ('entries', 'generation')");
+        if (!meta) return std::move(meta).error();
+        while (true) {
+            auto row = meta->step();
+            if (!row) return std::move(row).error();
+            if (!*row) break;
+            const auto n = static_cast<std::uint64_t>(std::max<std::int64_t>(0, meta->integer(1)));
+            if (meta->text(0) == "entries") live_entries_ = n;
+            else generation_.store(n);
+        }
         if (live_entries_ > 0) (void)writer_->exec(std::string(kAnalyze));
         return {};
     }
@@ -140,6 +148,7 @@ public:
             if (auto done = bumped->step(); !done) return rollback<ApplyResult>(std::move(done).error());
         }
         if (auto committed = writer_->exec("COMMIT"); !committed) return rollback<ApplyResult>(std::move(committed).error());
+        if (result.applied > 0) generation_.fetch_add(1, std::memory_order_acq_rel);
         live_entries_ = static_cast<std::uint64_t>(std::max<std::int64_t>(0, static_cast<std::int64_t>(live_entries_) + entries_delta));
         changed_since_analyze_ += result.applied;
         if (changed_since_analyze_ >= kAnalyzeAfter && changed_since_analyze_ * 4 >= live_entries_) {
@@ -200,6 +209,7 @@ public:
             (void)writer_->exec("ROLLBACK");
             return done;
         }
+        generation_.fetch_add(1, std::memory_order_acq_rel);
         return {};
     }
 
@@ -222,15 +232,9 @@ public:
         });
     }
 
-    Result<std::uint64_t> generation() override {
-        return with_reader([&](Db& db) -> Result<std::uint64_t> {
-            auto s = db.prepare("SELECT value FROM meta WHERE key = 'generation'");
-            if (!s) return std::move(s).error();
-            auto row = s->step();
-            if (!row) return std::move(row).error();
-            return *row ? static_cast<std::uint64_t>(s->integer(0)) : 0;
-        });
-    }
+    // This process applies every change to its index file (the server's indexer, a refresh): the count
+    // it keeps is the file's, read at open and advanced with each commit, without a read per search.
+    Result<std::uint64_t> generation() override { return generation_.load(std::memory_order_acquire); }
 
     Result<void> ping() override {
         return with_reader([&](Db& db) -> Result<void> { return db.exec("SELECT 1"); });
@@ -501,6 +505,7 @@ private:
     const Layout layout_;
     std::vector<WriteSql> write_sql_;
     bool shared_ = false;  // one connection for everything (":memory:")
+    std::atomic<std::uint64_t> generation_{0};
     std::uint64_t live_entries_ = 0;           // under write_mutex_
     std::uint64_t changed_since_analyze_ = 0;  // under write_mutex_
     std::unique_ptr<Db> writer_;
