@@ -21,7 +21,7 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::open(std::string_view url, con
         }
         if (path.empty()) return bad_url("sqlite: needs a file path, or :memory:");
         if (path.find_first_of("?#") != std::string::npos) return bad_url("sqlite: takes no query or fragment");
-        return internal::open_sqlite_index(path, catalog);
+        return internal::open_sqlite_index(path, catalog, options);
     }
     if (url.starts_with("http://") || url.starts_with("https://")) {
 #ifdef TESSERA_WITH_ELASTICSEARCH

@@ -89,6 +89,9 @@ struct IndexOptions {
     /// one), named "<index_prefix>objects" unless the URL's path names it (`http://host:9200/NAME`).
     /// Default "tessera-", so "tessera-objects".
     std::string index_prefix = "tessera-";
+    /// Embedded: the longest a search may run; past it SQLite abandons the statement and the search
+    /// is `timeout` (a request cannot make the server spend more). Default 5 s.
+    std::chrono::microseconds query_timeout{5000000};
 };
 
 /// State of the index, for `/metrics`, readiness and the rebuild check.

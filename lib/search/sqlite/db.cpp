@@ -6,6 +6,8 @@ namespace tessera::search::internal {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+// How often (virtual machine instructions) a running statement looks at its deadline.
+constexpr int kProgressOps = 4000;
 
 }  // namespace
 
@@ -42,6 +44,9 @@ Result<bool> Cursor::step() {
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     sqlite3* db = sqlite3_db_handle(s_);
+    if ((rc & 0xFF) == SQLITE_INTERRUPT) {
+        return Error(ErrorCode::timeout, "search index: the search took longer than its time limit");
+    }
     ErrorCode code = ErrorCode::internal;
     if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED || (rc & 0xFF) == SQLITE_IOERR ||
         (rc & 0xFF) == SQLITE_FULL) {
@@ -78,6 +83,7 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, bool read_only) {
     }
     sqlite3_extended_result_codes(db->db_, 1);
     sqlite3_busy_timeout(db->db_, kBusyTimeoutMs);
+    sqlite3_progress_handler(db->db_, kProgressOps, &Db::on_progress, db.get());
     return db;
 }
 
@@ -117,5 +123,10 @@ Result<Cursor> Db::prepare(const std::string& sql) {
 }
 
 std::int64_t Db::last_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
+
+int Db::on_progress(void* self) noexcept {
+    const auto& deadline = static_cast<Db*>(self)->deadline_;
+    return deadline && std::chrono::steady_clock::now() > *deadline ? 1 : 0;
+}
 
 }  // namespace tessera::search::internal

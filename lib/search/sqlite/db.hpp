@@ -6,7 +6,9 @@
 
 #include "search/sqlite/layout.hpp"
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -55,13 +57,20 @@ public:
     Result<Cursor> prepare(const std::string& sql);
     std::int64_t last_rowid() const noexcept;
 
+    /// Statements stepped after `deadline` are abandoned (SQLite's progress handler), their step a
+    /// `timeout`; nullopt: no deadline.
+    void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) noexcept { deadline_ = deadline; }
+
     Error error(std::string what, int rc) const;
 
     static constexpr std::size_t kMaxCached = 256;
 
 private:
     Db() = default;
+    static int on_progress(void* self) noexcept;
+
     sqlite3* db_ = nullptr;
+    std::optional<std::chrono::steady_clock::time_point> deadline_;
     std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 

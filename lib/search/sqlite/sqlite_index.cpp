@@ -84,7 +84,8 @@ value to_json(const SqlValue& v, std::optional<FieldType> type) {
 
 class SqliteIndex final : public SearchIndex {
 public:
-    SqliteIndex(std::string path, const Catalog& catalog) : path_(std::move(path)), layout_(catalog) {
+    SqliteIndex(std::string path, const Catalog& catalog, std::chrono::microseconds query_timeout)
+        : path_(std::move(path)), layout_(catalog), query_timeout_(query_timeout) {
         for (const auto& c : layout_.collections()) write_sql_.push_back(write_sql(c));
     }
 
@@ -162,9 +163,11 @@ public:
         auto statements = build_search(layout_, request);
         if (!statements) return std::move(statements).error();
         return with_reader([&](Db& db) -> Result<SearchResult> {
-            // One snapshot for the page, the count and the aggregations.
+            // One snapshot for the page, the count and the aggregations, within the time limit.
             if (auto begun = db.exec("BEGIN"); !begun) return std::move(begun).error();
+            db.set_deadline(std::chrono::steady_clock::now() + query_timeout_);
             auto result = run_search(db, request, *statements);
+            db.set_deadline(std::nullopt);
             (void)db.exec(result ? "COMMIT" : "ROLLBACK");
             return result;
         });
@@ -503,6 +506,7 @@ private:
 
     const std::string path_;
     const Layout layout_;
+    const std::chrono::microseconds query_timeout_;
     std::vector<WriteSql> write_sql_;
     bool shared_ = false;  // one connection for everything (":memory:")
     std::atomic<std::uint64_t> generation_{0};
@@ -517,8 +521,9 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<SearchIndex>> open_sqlite_index(const std::string& path, const Catalog& catalog) {
-    auto index = std::make_unique<SqliteIndex>(path, catalog);
+Result<std::unique_ptr<SearchIndex>> open_sqlite_index(const std::string& path, const Catalog& catalog,
+                                                       const IndexOptions& options) {
+    auto index = std::make_unique<SqliteIndex>(path, catalog, options.query_timeout);
     if (auto started = index->start(); !started) return std::move(started).error();
     return std::unique_ptr<SearchIndex>(std::move(index));
 }

@@ -12,6 +12,7 @@
 namespace tessera::search::internal {
 
 /// Opens the index at `path` (a file, created with its directory, or ":memory:").
-Result<std::unique_ptr<SearchIndex>> open_sqlite_index(const std::string& path, const Catalog& catalog);
+Result<std::unique_ptr<SearchIndex>> open_sqlite_index(const std::string& path, const Catalog& catalog,
+                                                       const IndexOptions& options);
 
 }  // namespace tessera::search::internal

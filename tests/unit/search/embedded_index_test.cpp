@@ -487,6 +487,26 @@ TEST_SUITE("search") {
         CHECK(paged == with_hits);
     }
 
+    TEST_CASE("SqliteIndex: a search past its time limit is abandoned as a timeout, and the index stays usable") {
+        IndexOptions options;
+        options.query_timeout = std::chrono::microseconds(1);
+        auto index = SearchIndex::open("sqlite::memory:", bundled(), options).value();
+        std::vector<IndexOp> ops;
+        for (int i = 0; i < 3000; ++i) {
+            const std::string id = "s" + std::to_string(i);
+            ops.push_back(upsert("services", id, static_cast<std::uint64_t>(i + 1),
+                                 object{{"objectId", id}, {"objectType", "service"}, {"_org", "o"}, {"name", "n " + id}}));
+        }
+        REQUIRE(index->apply(ops).has_value());
+        auto request = parse_search_request(parse(R"({"query": {"prefix": {"name": "n"}}, "size": 1000, "track_total_hits": true})"),
+                                            bundled(), {"services"}).value();
+        auto slow = index->search(request);
+        REQUIRE_FALSE(slow.has_value());
+        CHECK(slow.error().code() == tessera::ErrorCode::timeout);
+        CHECK(index->version_of("services", "s1").value() == std::optional<std::uint64_t>(2));
+        CHECK(index->state()->entries == 3000);
+    }
+
     TEST_CASE("SearchIndex::open: URLs") {
         CHECK(SearchIndex::open("sqlite::memory:", bundled()).has_value());
         CHECK(SearchIndex::open("sqlite:", bundled()).error().code() == tessera::ErrorCode::invalid);
