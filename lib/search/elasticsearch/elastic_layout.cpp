@@ -52,11 +52,13 @@ ElasticLayout::ElasticLayout(Catalog catalog) : catalog_(std::move(catalog)) {
             if (!inserted) it->second = merge(it->second, f.type);
         }
     }
-    for (const auto& [path, type] : types) {
+    for (const auto& entry : types) {
+        // (A named reference, not a structured binding: clang 14 cannot capture those.)
+        const std::string& path = entry.first;
         const bool under_scalar = std::any_of(mapped_.begin(), mapped_.end(), [&](const auto& m) {
             return path.size() > m.first.size() && path.starts_with(m.first) && path[m.first.size()] == '.';
         });
-        if (!under_scalar) mapped_.emplace_back(path, type);
+        if (!under_scalar) mapped_.emplace_back(path, entry.second);
     }
 
     // Join relations. ES lets each join name have one parent name, so a collection's documents must
