@@ -55,7 +55,7 @@ constexpr std::size_t kObjectsPerPlan = 8;
 
 struct Options {
     std::size_t entities = 1'000'000;
-    std::size_t batch = 2000;
+    std::size_t batch = 10000;
     std::size_t runs = 500;
     std::size_t warmup = 50;
     std::string dir;
@@ -68,7 +68,7 @@ void usage(std::FILE* out) {
     std::fputs(
         "usage: tessera-search-bench [options]\n"
         "  --entities N    indexed objects to generate, 8 per plan (default 1000000)\n"
-        "  --batch N       ops per SearchIndex::apply call (default 2000)\n"
+        "  --batch N       ops per SearchIndex::apply call (default 10000, what a rebuild uses)\n"
         "  --runs N        timed executions per query (default 500)\n"
         "  --warmup N      untimed executions per query first (default 50)\n"
         "  --dir DIR       where search.db goes (default: a fresh temporary directory)\n"
