@@ -1,4 +1,5 @@
 #include "rest/events_admin.hpp"
+#include "rest/metrics.hpp"
 
 #include "rest/responses.hpp"
 
@@ -123,7 +124,7 @@ std::string render_event_metrics(model::Engine& engine) {
     const auto bus = engine.bus().stats();
     std::string out;
     auto metric = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
-        out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+        append_metric(out, name, type, help, static_cast<double>(value));
     };
     metric("tessera_events_published_total", "counter",
            "Outbox events this process published to the bus and acknowledged once confirmed.", relay.published);

@@ -6,6 +6,10 @@
 
 namespace tessera::rest {
 
+void append_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+}
+
 std::string_view Metrics::method_label(std::string_view method) noexcept {
     static constexpr std::array<std::string_view, 9> kStandard{"GET",    "HEAD",    "POST",  "PUT",  "DELETE",
                                                                "OPTIONS", "PATCH", "TRACE", "CONNECT"};

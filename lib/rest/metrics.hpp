@@ -11,6 +11,9 @@
 
 namespace tessera::rest {
 
+/// Appends one unlabelled sample with its HELP and TYPE lines; `type` is "counter" or "gauge".
+void append_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value);
+
 class Metrics {
 public:
     /// Records one answered request. `route` is the route template ("/api/plans/{id}"), never the

@@ -7,6 +7,7 @@
 
 #include "auth/crypto.hpp"
 #include "common/encoding.hpp"
+#include "rest/metrics.hpp"
 #include "rest/responses.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -200,13 +201,9 @@ std::string SearchRoutes::render_metrics() const {
     if (!enabled()) return {};
     std::string out;
     auto counter = [&](const char* name, const char* help, std::uint64_t v) {
-        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
-               std::to_string(v) + "\n";
+        append_metric(out, name, "counter", help, static_cast<double>(v));
     };
-    auto gauge = [&](const char* name, const char* help, double v) {
-        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
-               std::to_string(v) + "\n";
-    };
+    auto gauge = [&](const char* name, const char* help, double v) { append_metric(out, name, "gauge", help, v); };
     counter("tessera_search_requests_total", "Searches answered or failed.", searches_.load());
     counter("tessera_search_failures_total", "Searches the index failed.", failures_.load());
     counter("tessera_search_refreshes_total", "Writes applied to the index at once (refresh=wait_for).", refreshes_.load());

@@ -6,6 +6,18 @@ namespace tessera::search::internal {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+
+// The one place SQLite result codes become Tessera errors here: busy, locked, I/O and a full disk
+// are the environment (retryable), anything else a bug or a damaged file.
+Error to_error(sqlite3* db, const std::string& what, int rc) {
+    const int primary = rc & 0xFF;
+    const ErrorCode code = primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR ||
+                                   primary == SQLITE_FULL || primary == SQLITE_CANTOPEN
+                               ? ErrorCode::unavailable
+                               : ErrorCode::internal;
+    return Error(code, "search index: " + what + sqlite3_errmsg(db),
+                 {{"backend", {{"sqlite", {{"code", primary}, {"extended_code", rc}, {"message", sqlite3_errmsg(db)}}}}}});
+}
 // How often (virtual machine instructions) a running statement looks at its deadline.
 constexpr int kProgressOps = 4000;
 
@@ -47,13 +59,7 @@ Result<bool> Cursor::step() {
     if ((rc & 0xFF) == SQLITE_INTERRUPT) {
         return Error(ErrorCode::timeout, "search index: the search took longer than its time limit");
     }
-    ErrorCode code = ErrorCode::internal;
-    if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED || (rc & 0xFF) == SQLITE_IOERR ||
-        (rc & 0xFF) == SQLITE_FULL) {
-        code = ErrorCode::unavailable;
-    }
-    return Error(code, std::string("search index: ") + sqlite3_errmsg(db),
-                 {{"backend", {{"sqlite", {{"code", rc & 0xFF}, {"extended_code", rc}, {"message", sqlite3_errmsg(db)}}}}}});
+    return to_error(db, "", rc);
 }
 
 bool Cursor::is_null(int column) const { return sqlite3_column_type(s_, column) == SQLITE_NULL; }
@@ -92,14 +98,7 @@ Db::~Db() {
     sqlite3_close_v2(db_);
 }
 
-Error Db::error(std::string what, int rc) const {
-    const ErrorCode code = (rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED || (rc & 0xFF) == SQLITE_IOERR ||
-                                   (rc & 0xFF) == SQLITE_FULL || (rc & 0xFF) == SQLITE_CANTOPEN
-                               ? ErrorCode::unavailable
-                               : ErrorCode::internal;
-    return Error(code, "search index: " + what + ": " + sqlite3_errmsg(db_),
-                 {{"backend", {{"sqlite", {{"code", rc & 0xFF}, {"extended_code", rc}, {"message", sqlite3_errmsg(db_)}}}}}});
-}
+Error Db::error(std::string what, int rc) const { return to_error(db_, what + ": ", rc); }
 
 Result<void> Db::exec(const std::string& sql) {
     char* message = nullptr;

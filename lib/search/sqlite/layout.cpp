@@ -65,6 +65,24 @@ void links(const value& node, std::vector<std::string_view>& out, int depth) {
 
 }  // namespace
 
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (i > 0) out += separator;
+        out += parts[i];
+    }
+    return out;
+}
+
+std::optional<FieldType> Layout::field_type(const std::vector<std::string>& collections, std::string_view path) const {
+    for (const auto& name : collections) {
+        if (const CollectionLayout* c = find(name)) {
+            if (const FieldSlot* slot = c->find(path)) return slot->field.type;
+        }
+    }
+    return std::nullopt;
+}
+
 const FieldSlot* CollectionLayout::find(std::string_view path) const noexcept {
     auto it = std::find_if(fields.begin(), fields.end(), [&](const FieldSlot& s) { return s.field.path == path; });
     return it == fields.end() ? nullptr : &*it;

@@ -20,6 +20,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -59,6 +60,9 @@ struct Extracted {
     std::vector<std::pair<std::size_t, std::string>> children;    // (child collection index, child id)
 };
 
+/// `parts` joined by `separator` (SQL lists).
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
 class Layout {
 public:
     explicit Layout(const Catalog& catalog);
@@ -72,6 +76,10 @@ public:
 
     /// The values of `body` (a stored object's JSON object) for `collection`'s tables.
     Extracted extract(const CollectionLayout& collection, const boost::json::value& body) const;
+
+    /// The type of `path` in the first of `collections` that has it (the parser made sure they
+    /// agree); nullopt if none has it.
+    std::optional<FieldType> field_type(const std::vector<std::string>& collections, std::string_view path) const;
 
     /// `value` (a JSON scalar of a field of `type`) as SQLite keeps it; monostate if it does not fit.
     static SqlValue to_sql(const boost::json::value& value, FieldType type);

@@ -14,15 +14,6 @@ using boost::json::value;
 // SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32766; stay below it.
 constexpr std::size_t kMaxParams = 32000;
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-    std::string out;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (i > 0) out += separator;
-        out += parts[i];
-    }
-    return out;
-}
-
 // The smallest string greater than every string starting with `prefix`, if there is one.
 std::optional<std::string> successor(std::string prefix) {
     while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
@@ -326,16 +317,6 @@ std::string with_clause(const std::vector<std::string>& ctes) {
     return ctes.empty() ? std::string() : "WITH " + join(ctes, ", ") + " ";
 }
 
-// The type a sort key's values have (for search_after), from any collection that has the field.
-std::optional<FieldType> sort_type(const Layout& layout, const SearchRequest& request, const std::string& field) {
-    for (const auto& name : request.collections) {
-        if (const CollectionLayout* c = layout.find(name)) {
-            if (const FieldSlot* slot = c->find(field)) return slot->field.type;
-        }
-    }
-    return std::nullopt;
-}
-
 SqlValue after_value(const value& v, std::optional<FieldType> type) {
     if (v.is_null()) return {};
     if (!type) return v.is_number() ? SqlValue(v.to_number<double>()) : SqlValue{};  // _score
@@ -363,7 +344,7 @@ Result<std::string> after_predicate(const Layout& layout, const SearchRequest& r
     };
     for (std::size_t i = 0; i < request.sort.size(); ++i) {
         const auto& key = request.sort[i];
-        const auto type = key.field == "_score" ? std::nullopt : sort_type(layout, request, key.field);
+        const auto type = key.field == "_score" ? std::nullopt : layout.field_type(request.collections, key.field);
         add_key(exprs[i], after_value(request.search_after[i], type), key.descending, nullable[i]);
     }
     const value& collection = request.search_after[request.sort.size()];

@@ -23,12 +23,6 @@ constexpr std::size_t kMaxIdleReaders = 8;
 constexpr std::uint64_t kAnalyzeAfter = 10000;
 constexpr std::string_view kAnalyze = "PRAGMA analysis_limit = 1000; ANALYZE;";
 
-std::string join_columns(const std::vector<std::string>& names, std::string_view separator = ", ") {
-    std::string out;
-    for (std::size_t i = 0; i < names.size(); ++i) out += (i ? std::string(separator) : "") + names[i];
-    return out;
-}
-
 std::string params(std::size_t from, std::size_t count) {
     std::string out;
     for (std::size_t i = 0; i < count; ++i) out += (i ? ", ?" : "?") + std::to_string(from + i);
@@ -51,17 +45,17 @@ WriteSql write_sql(const CollectionLayout& c) {
     }
     const std::string o = c.objects();
     w.select = "SELECT rowid, version, deleted, body FROM " + o + " WHERE id = ?1";
-    w.insert = "INSERT INTO " + o + " (" + join_columns(columns) + ") VALUES (" + params(1, columns.size()) + ")";
+    w.insert = "INSERT INTO " + o + " (" + join(columns, ", ") + ") VALUES (" + params(1, columns.size()) + ")";
     std::vector<std::string> sets;
     for (std::size_t i = 1; i < columns.size(); ++i) sets.push_back(columns[i] + " = ?" + std::to_string(i + 1));
-    w.update = "UPDATE " + o + " SET " + join_columns(sets) + " WHERE rowid = ?" + std::to_string(columns.size() + 1);
+    w.update = "UPDATE " + o + " SET " + join(sets, ", ") + " WHERE rowid = ?" + std::to_string(columns.size() + 1);
     if (!c.fts_fields.empty()) {
         std::vector<std::string> fts_columns;
         for (std::size_t k = 0; k < c.fts_fields.size(); ++k) fts_columns.push_back("c" + std::to_string(k));
-        w.fts_insert = "INSERT INTO " + c.fts() + " (rowid, " + join_columns(fts_columns) + ") VALUES (?1, " +
+        w.fts_insert = "INSERT INTO " + c.fts() + " (rowid, " + join(fts_columns, ", ") + ") VALUES (?1, " +
                        params(2, fts_columns.size()) + ")";
         // A contentless FTS5 table forgets a row given the values it was indexed with.
-        w.fts_delete = "INSERT INTO " + c.fts() + " (" + c.fts() + ", rowid, " + join_columns(fts_columns) +
+        w.fts_delete = "INSERT INTO " + c.fts() + " (" + c.fts() + ", rowid, " + join(fts_columns, ", ") +
                        ") VALUES ('delete', ?1, " + params(2, fts_columns.size()) + ")";
     }
     w.multi_delete = "DELETE FROM " + c.multi() + " WHERE obj = ?1";
@@ -204,8 +198,8 @@ public:
             versions.push_back("(SELECT coalesce(max(version), 0) FROM " + c.objects() + ")");
         }
         sql += "UPDATE meta SET value = value + 1 WHERE key = 'generation';";
-        sql += "UPDATE meta SET value = " + (live.empty() ? "0" : join_columns(live, " + ")) + " WHERE key = 'entries';";
-        sql += "UPDATE meta SET value = max(" + (versions.empty() ? "0, 0" : join_columns(versions) + ", 0") +
+        sql += "UPDATE meta SET value = " + (live.empty() ? "0" : join(live, " + ")) + " WHERE key = 'entries';";
+        sql += "UPDATE meta SET value = max(" + (versions.empty() ? "0, 0" : join(versions, ", ") + ", 0") +
                ") WHERE key = 'max_version';";
         sql += "COMMIT;";
         if (auto done = writer_->exec(sql); !done) {
@@ -427,15 +421,6 @@ private:
         return {};
     }
 
-    std::optional<FieldType> sort_type(const SearchRequest& request, const std::string& field) const {
-        for (const auto& name : request.collections) {
-            if (const CollectionLayout* c = layout_.find(name)) {
-                if (const FieldSlot* slot = c->find(field)) return slot->field.type;
-            }
-        }
-        return std::nullopt;
-    }
-
     Result<SearchResult> run_search(Db& db, const SearchRequest& request, const SqlSearch& statements) {
         SearchResult result;
         {
@@ -444,7 +429,7 @@ private:
             s->bind_all(statements.hits.params);
             std::vector<std::optional<FieldType>> types;
             for (const auto& key : request.sort) {
-                types.push_back(key.field == "_score" ? std::nullopt : sort_type(request, key.field));
+                types.push_back(key.field == "_score" ? std::nullopt : layout_.field_type(request.collections, key.field));
             }
             while (true) {
                 auto row = s->step();
@@ -491,7 +476,7 @@ private:
                 auto s = db.prepare(statement.sql);
                 if (!s) return std::move(s).error();
                 s->bind_all(statement.params);
-                const auto type = sort_type(request, request.aggregations[a].field);
+                const auto type = layout_.field_type(request.collections, request.aggregations[a].field);
                 while (true) {
                     auto row = s->step();
                     if (!row) return std::move(row).error();
