@@ -65,7 +65,13 @@ Response SearchRoutes::search(const std::string& collection, const std::string& 
     if (parsed->is_object()) {
         if (auto* after = parsed->as_object().if_contains("search_after"); after && after->is_string()) {
             auto decoded = search::decode_search_after(after->as_string());
-            if (!decoded) return failure(decoded.error());
+            if (!decoded) {
+                // Named as the body's member, not as the query string's `after` the decoder knows.
+                const std::string why = "search_after is neither the sort values of a hit nor a \"next\" token of this search";
+                return failure(Error(ErrorCode::malformed, why,
+                                     {{"pointer", "/search_after"},
+                                      {"errors", boost::json::array{boost::json::object{{"pointer", "/search_after"}, {"message", why}}}}}));
+            }
             *after = array(decoded->begin(), decoded->end());
         }
     }

@@ -128,6 +128,8 @@ TEST_SUITE("search") {
               std::string::npos);
         CHECK(client.get("/api/plans/12xvxc345ssdsds-508").status == 404);  // the refused write changed nothing
         CHECK(client.request("GET", "/api/plans/_search").status == 405);
+        CHECK(problem(client.request("POST", "/api/plans/_search", kJson, R"({"search_after": "!!!"})")).find("/search_after") !=
+              std::string::npos);
     }
 
     TEST_CASE("search: after an acknowledged write no stale cached result is served (8 threads)") {
